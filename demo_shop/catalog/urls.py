@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+
+app_name = "catalog"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("products/", views.product_list, name="products"),
+    path("category/<slug:slug>/", views.product_list, name="category"),
+    path("product/<slug:slug>/", views.product_detail, name="product"),
+    path("cart/", views.cart_view, name="cart"),
+    path("cart/add/<slug:slug>/", views.cart_add, name="cart_add"),
+    path("cart/remove/<slug:slug>/", views.cart_remove, name="cart_remove"),
+    path("order/", views.place_order, name="place_order"),
+    path("signup/", views.signup, name="signup"),
+]

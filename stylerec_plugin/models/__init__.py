@@ -1,0 +1,20 @@
+"""StyleRec models, one module per concern; import them from here."""
+
+from .recommendations import RecommendationList, RecommenderModel
+from .shoppers import Interaction, InteractionKind, ShopperProfile, StylePreference
+from .styles import Style, StyleKind
+from .variants import ProductPhoto, RestyledImage, VariantStatus
+
+__all__ = [
+    "Interaction",
+    "InteractionKind",
+    "ProductPhoto",
+    "RecommendationList",
+    "RecommenderModel",
+    "RestyledImage",
+    "ShopperProfile",
+    "Style",
+    "StyleKind",
+    "StylePreference",
+    "VariantStatus",
+]

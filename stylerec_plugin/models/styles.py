@@ -1,0 +1,200 @@
+from __future__ import annotations
+
+import hashlib
+import json
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..themes import DEFAULT_THEME, FONT_CHOICES, validate_font, validate_hex_colour
+from ..validators import validate_image_upload
+
+PRESET_COUNT = 26
+
+
+class StyleKind(models.TextChoices):
+    REFERENCE = "reference", _("Reference image (arbitrary style network)")
+    PRESET = "preset", _("Pretrained preset (26-style network)")
+    TONE = "tone", _("Photographic tone transfer")
+    ENHANCE = "enhance", _("Photo enhancement (exposure, contrast, sharpness)")
+
+
+def _colour_field(default: str, label: str) -> models.CharField:
+    return models.CharField(
+        _(label), max_length=7, default=default, validators=[validate_hex_colour]
+    )
+
+
+class Style(models.Model):
+    """A look a product photo can be restyled into, plus the UI theme that goes with it."""
+
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=StyleKind.choices)
+    reference_image = models.ImageField(
+        _("reference image"),
+        upload_to="stylerec/styles",
+        blank=True,
+        validators=[validate_image_upload],
+        help_text=_("A painting or photo for reference and tone styles."),
+    )
+    reference_hash = models.CharField(max_length=64, blank=True, editable=False)
+    preset_weights = models.JSONField(
+        _("preset weights"),
+        default=dict,
+        blank=True,
+        help_text=_('For preset styles: {"index": weight} over presets 0-25, e.g. {"19": 1}.'),
+    )
+    strength = models.FloatField(
+        _("strength"),
+        default=1.0,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+    )
+    preserve_colour = models.BooleanField(_("preserve colours"), default=False)
+    quality_floor = models.FloatField(
+        _("recognisability floor"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("Minimum content SSIM; empty uses the site default."),
+    )
+    theme_primary = _colour_field(DEFAULT_THEME["primary"], "primary colour")
+    theme_accent = _colour_field(DEFAULT_THEME["accent"], "accent colour")
+    theme_background = _colour_field(DEFAULT_THEME["background"], "background colour")
+    theme_surface = _colour_field(DEFAULT_THEME["surface"], "surface colour")
+    theme_text = _colour_field(DEFAULT_THEME["text"], "text colour")
+    theme_font = models.CharField(
+        _("font"),
+        max_length=16,
+        choices=FONT_CHOICES,
+        default=DEFAULT_THEME["font"],
+        validators=[validate_font],
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    version = models.PositiveIntegerField(
+        _("version"), default=1, editable=False,
+        help_text=_("Increases whenever something that changes the output changes."),
+    )
+    output_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    sort_order = models.IntegerField(_("order"), default=0)
+    # The reference's 100-d style vector, written by a worker (never the web side).
+    style_vector = models.JSONField(null=True, blank=True, editable=False)
+    style_vector_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sort_order", "name"]
+        verbose_name = _("style")
+        verbose_name_plural = _("styles")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._loaded_reference_name = instance.__dict__.get("reference_image")
+        return instance
+
+    @property
+    def theme(self) -> dict[str, str]:
+        return {
+            "primary": self.theme_primary,
+            "accent": self.theme_accent,
+            "background": self.theme_background,
+            "surface": self.theme_surface,
+            "text": self.theme_text,
+            "font": self.theme_font,
+        }
+
+    def effective_floor(self) -> float:
+        from ..conf import settings
+
+        return self.quality_floor if self.quality_floor is not None else settings.QUALITY_FLOOR
+
+    def clean(self) -> None:
+        errors: dict[str, str] = {}
+        needs_reference = self.kind in (StyleKind.REFERENCE, StyleKind.TONE)
+        if needs_reference and not self.reference_image:
+            errors["reference_image"] = _("This kind of style needs a reference image.")
+        if self.kind == StyleKind.PRESET:
+            try:
+                normalise_preset_weights(self.preset_weights)
+            except ValueError as exc:
+                errors["preset_weights"] = str(exc)
+        if errors:
+            raise ValidationError(errors)
+
+    def _refresh_reference_hash(self) -> None:
+        ref = self.reference_image
+        loaded = getattr(self, "_loaded_reference_name", None)
+        if not ref:
+            self.reference_hash = ""
+        elif not getattr(ref, "_committed", True) or ref.name != loaded or not self.reference_hash:
+            # A new upload (or a renamed file): hash its bytes once, here.
+            digest = hashlib.sha256()
+            ref.open("rb")
+            try:
+                for chunk in ref.chunks():
+                    digest.update(chunk)
+            finally:
+                ref.seek(0)
+            self.reference_hash = digest.hexdigest()
+
+    def compute_output_fingerprint(self) -> str:
+        payload = {
+            "kind": self.kind,
+            "reference": self.reference_hash if self.kind != StyleKind.PRESET else "",
+            "preset": normalise_preset_weights(self.preset_weights, strict=False)
+            if self.kind == StyleKind.PRESET
+            else {},
+            "strength": round(float(self.strength), 4),
+            "preserve_colour": bool(self.preserve_colour),
+            "floor": None if self.quality_floor is None else round(float(self.quality_floor), 4),
+        }
+        return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+    def save(self, *args, **kwargs) -> None:
+        self._refresh_reference_hash()
+        fingerprint = self.compute_output_fingerprint()
+        if self.output_fingerprint and fingerprint != self.output_fingerprint:
+            self.version += 1
+        self.output_fingerprint = fingerprint
+        super().save(*args, **kwargs)
+        self._loaded_reference_name = self.reference_image.name if self.reference_image else None
+
+
+def normalise_preset_weights(weights: object, strict: bool = True) -> dict[str, float]:
+    """Validate ``{"index": weight}`` over the 26 presets; return it with weights summing to 1."""
+    if not isinstance(weights, dict) or not weights:
+        if strict:
+            raise ValueError('Give at least one preset, like {"19": 1}.')
+        return {}
+    cleaned: dict[str, float] = {}
+    for key, value in weights.items():
+        try:
+            index = int(key)
+            weight = float(value)
+        except (TypeError, ValueError):
+            if strict:
+                raise ValueError(f"{key!r}: {value!r} is not an index and a number.") from None
+            continue
+        if not 0 <= index < PRESET_COUNT:
+            if strict:
+                raise ValueError(f"Preset {index} does not exist (0-{PRESET_COUNT - 1}).")
+            continue
+        if weight < 0:
+            if strict:
+                raise ValueError("Preset weights cannot be negative.")
+            continue
+        cleaned[str(index)] = cleaned.get(str(index), 0.0) + weight
+    total = sum(cleaned.values())
+    if total <= 0:
+        if strict:
+            raise ValueError("Preset weights must add up to more than zero.")
+        return {}
+    return {k: round(v / total, 6) for k, v in sorted(cleaned.items(), key=lambda kv: int(kv[0]))}

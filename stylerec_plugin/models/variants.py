@@ -1,0 +1,115 @@
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from ..conf import product_model_label
+from ..storage import variant_storage, variant_upload_to
+
+
+class VariantStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    RUNNING = "running", _("Running")
+    READY = "ready", _("Ready")
+    FAILED = "failed", _("Failed")
+    REJECTED = "rejected", _("Rejected (product not recognisable)")
+
+
+class RestyledImage(models.Model):
+    """One product photo in one style, made by one engine version.
+
+    Identity is the content, not the file name: the product, its photo's
+    content hash, the style and its version, and the engine version.
+    """
+
+    product = models.ForeignKey(
+        product_model_label(),
+        on_delete=models.CASCADE,
+        related_name="stylerec_variants",
+        verbose_name=_("product"),
+    )
+    style = models.ForeignKey(
+        "stylerec_plugin.Style",
+        on_delete=models.CASCADE,
+        related_name="variants",
+        verbose_name=_("style"),
+    )
+    style_version = models.PositiveIntegerField(_("style version"))
+    engine = models.CharField(_("engine"), max_length=32)
+    engine_version = models.CharField(_("engine version"), max_length=32)
+    source_hash = models.CharField(_("source content hash"), max_length=64)
+    status = models.CharField(
+        _("status"),
+        max_length=16,
+        choices=VariantStatus.choices,
+        default=VariantStatus.PENDING,
+        db_index=True,
+    )
+    image = models.FileField(
+        _("output"),
+        storage=variant_storage,
+        upload_to=variant_upload_to,
+        max_length=255,
+        blank=True,
+    )
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    ssim = models.FloatField(_("content SSIM"), null=True, blank=True)
+    psnr = models.FloatField(_("PSNR"), null=True, blank=True)
+    strength_used = models.FloatField(_("strength used"), null=True, blank=True)
+    duration_ms = models.PositiveIntegerField(_("time (ms)"), null=True, blank=True)
+    device = models.CharField(_("device"), max_length=32, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    job_id = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("restyled image")
+        verbose_name_plural = _("restyled images")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product", "style", "source_hash", "style_version", "engine_version"],
+                name="stylerec_variant_identity",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["product", "style", "status"], name="stylerec_variant_lookup"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product_id} in {self.style_id} v{self.style_version} ({self.status})"
+
+
+class ProductPhoto(models.Model):
+    """What the plugin knows about a product's current photo (written by workers)."""
+
+    product = models.OneToOneField(
+        product_model_label(),
+        on_delete=models.CASCADE,
+        related_name="stylerec_photo",
+        verbose_name=_("product"),
+    )
+    source_hash = models.CharField(max_length=64, blank=True)
+    source_name = models.CharField(max_length=255, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    # The engine's 100-d style vector of the photo, for the recommender.
+    style_vector = models.JSONField(null=True, blank=True)
+    engine_version = models.CharField(max_length=32, blank=True)
+    # Photo quality check (sharpness, exposure, contrast, size).
+    quality_score = models.FloatField(null=True, blank=True)
+    quality_reasons = models.JSONField(default=list, blank=True)
+    is_weak = models.BooleanField(default=False, db_index=True)
+    last_error = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("product photo analysis")
+        verbose_name_plural = _("product photo analyses")
+
+    def __str__(self) -> str:
+        return f"photo of {self.product_id}"
