@@ -10,3 +10,6 @@ class StyleRecConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks, signals  # noqa: F401  (registers checks and receivers)
+        from .experiments import connect_signals
+
+        connect_signals()

@@ -1,5 +1,12 @@
 """StyleRec models, one module per concern; import them from here."""
 
+from .experiments import (  # noqa: F401
+    Experiment,
+    ExperimentArm,
+    ExperimentAssignment,
+    ExperimentExposure,
+    ExperimentOutcome,
+)
 from .recommendations import RecommendationList, RecommenderModel
 from .shoppers import Interaction, InteractionKind, ShopperProfile, StylePreference
 from .styles import Style, StyleKind

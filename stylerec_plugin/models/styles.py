@@ -94,6 +94,16 @@ class Style(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self._refresh_reference_hash()
+        fingerprint = self.compute_output_fingerprint()
+        if self.output_fingerprint and fingerprint != self.output_fingerprint:
+            self.version += 1
+        self.output_fingerprint = fingerprint
+        super().save(*args, **kwargs)
+        self._loaded_reference_name = self.reference_image.name if self.reference_image else None
+
+
     @classmethod
     def from_db(cls, db, field_names, values):
         instance = super().from_db(db, field_names, values)
@@ -157,16 +167,6 @@ class Style(models.Model):
             "floor": None if self.quality_floor is None else round(float(self.quality_floor), 4),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
-
-    def save(self, *args, **kwargs) -> None:
-        self._refresh_reference_hash()
-        fingerprint = self.compute_output_fingerprint()
-        if self.output_fingerprint and fingerprint != self.output_fingerprint:
-            self.version += 1
-        self.output_fingerprint = fingerprint
-        super().save(*args, **kwargs)
-        self._loaded_reference_name = self.reference_image.name if self.reference_image else None
-
 
 def normalise_preset_weights(weights: object, strict: bool = True) -> dict[str, float]:
     """Validate ``{"index": weight}`` over the 26 presets; return it with weights summing to 1."""

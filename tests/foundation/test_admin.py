@@ -39,6 +39,9 @@ def demo_rows(media_root):
     ProductPhoto.objects.create(product=product, source_hash="f" * 64, width=800, height=600)
     model = RecommenderModel.objects.create(algorithm="implicit_svd", status="ready", is_active=True)
     RecommendationList.objects.create(model=model, shopper_key="", items=[[product.pk, 1.0, "popular", ""]])
+    from demo_shop.catalog.management.commands.demo_experiment import simulate_experiment
+
+    simulate_experiment(shoppers=20)  # experiment, arms, assignments, exposures, outcomes
 
 
 def registered_models():

@@ -35,9 +35,17 @@ def test_web_side_imports_and_checks_without_torch():
                              or (ROOT / m.replace(".", "/")).is_dir()]
     script = textwrap.dedent(
         f"""
-        import importlib, sys
-        sys.modules["torch"] = None  # any "import torch" now raises ImportError
-        sys.modules["torchvision"] = None
+        import importlib, importlib.abc, sys
+
+        class NoTorch(importlib.abc.MetaPathFinder):
+            # Behave as an install without torch: importing it fails like a missing package.
+
+            def find_spec(self, name, path=None, target=None):
+                if name.split(".")[0] in ("torch", "torchvision", "onnx", "onnxruntime"):
+                    raise ModuleNotFoundError(f"No module named {{name!r}}")
+                return None
+
+        sys.meta_path.insert(0, NoTorch())
         import django, os
         os.environ["DJANGO_SETTINGS_MODULE"] = "tests.settings"
         django.setup()
