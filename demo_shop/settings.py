@@ -23,6 +23,7 @@ INSTALLED_APPS = [
     "django_rq",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI served locally for the API docs page
     "demo_shop.catalog",
     "stylerec_plugin",
 ]

@@ -1,5 +1,12 @@
-"""Mount with ``path("stylerec/", include("stylerec_plugin.urls"))``."""
+"""Mount with ``path("stylerec/", include("stylerec_plugin.urls"))``.
+
+- ``api/``: the REST API (``api/schema/`` OpenAPI, ``api/docs/`` a browsable reference).
+"""
+
+from django.urls import include, path
 
 app_name = "stylerec"
 
-urlpatterns: list = []
+urlpatterns: list = [
+    path("api/", include("stylerec_plugin.api.urls")),
+]

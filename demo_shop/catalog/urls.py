@@ -14,4 +14,7 @@ urlpatterns = [
     path("cart/remove/<slug:slug>/", views.cart_remove, name="cart_remove"),
     path("order/", views.place_order, name="place_order"),
     path("signup/", views.signup, name="signup"),
+    path("styles/", views.style_picker, name="styles"),
+    path("your-data/", views.your_data, name="your_data"),
+    path("your-data/download/", views.your_data_download, name="your_data_download"),
 ]

@@ -1,0 +1,72 @@
+"""Who may call what. Shopper-scoped endpoints never take a shopper id from the client."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, permissions
+from rest_framework.authentication import CSRFCheck
+
+from ..shoppers import Shopper
+
+
+def request_shopper(request, create: bool = False) -> Shopper | None:
+    """The shopper behind a request: the authenticated user, else the session's anonymous shopper.
+
+    A session user that the API's authentication did not accept is *not* used:
+    only what DRF authenticated counts as a signed-in shopper.
+    """
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return Shopper.for_user(user)
+    session = getattr(getattr(request, "_request", request), "session", None)
+    if session is None:
+        return None
+    if not session.session_key:
+        if not create:
+            return None
+        session.save()
+    return Shopper.for_session(session.session_key)
+
+
+def _enforce_csrf(request) -> None:
+    # DRF only checks CSRF for session-authenticated *users*; an anonymous
+    # session shopper is identified by the same cookie, so check it too.
+    django_request = getattr(request, "_request", request)
+
+    def dummy_get_response(_request):  # pragma: no cover - never called
+        return None
+
+    check = CSRFCheck(dummy_get_response)
+    check.process_request(django_request)
+    reason = check.process_view(django_request, None, (), {})
+    if reason:
+        raise exceptions.PermissionDenied(f"CSRF Failed: {reason}")
+
+
+class IsShopper(permissions.BasePermission):
+    """A signed-in user or a visitor with a session; unsafe calls from sessions need the CSRF token."""
+
+    message = _("Sign in or enable cookies to use this endpoint.")
+    create_session_for_writes = False
+
+    def has_permission(self, request, view) -> bool:
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            return True
+        if request.method not in permissions.SAFE_METHODS:
+            _enforce_csrf(request)
+        safe = request.method in permissions.SAFE_METHODS
+        create = not safe and getattr(view, "create_session_for_writes", False)
+        shopper = request_shopper(request, create=create)
+        if shopper is None and safe and getattr(view, "allow_no_shopper_reads", False):
+            # Reading "my" data before having a session: an empty answer, not an error.
+            return True
+        return shopper is not None
+
+
+class IsStaffOrReadOnly(permissions.BasePermission):
+    def has_permission(self, request, view) -> bool:
+        if request.method in permissions.SAFE_METHODS:
+            return True
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_staff)

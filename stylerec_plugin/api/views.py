@@ -1,0 +1,273 @@
+"""API views. Shopper-scoped views act on the request's own shopper only."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from ..conf import get_product_model
+from ..display import forget_storefront_state, photos_for, product_name, product_price, product_url, storefront_state
+from ..experiments import forget_shopper
+from ..models import Interaction, RestyledImage, Style, StylePreference, VariantStatus
+from ..models.shoppers import PreferenceSource
+from ..preferences import set_explicit_styles, shopper_style
+from ..privacy import delete_shopper_data, export_shopper_data
+from ..shoppers import personalisation_enabled, record_interaction, set_personalisation
+from ..storage import variant_storage
+from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
+from .serializers import (
+    InteractionSerializer,
+    MyPreferencesSerializer,
+    PreferenceItemSerializer,
+    RecommendationSerializer,
+    StyleSerializer,
+    VariantSerializer,
+)
+from .throttling import ShopperEventThrottle
+
+MAX_RECOMMENDATIONS = 100
+RECENT_INTERACTIONS = 50
+
+
+class StyleViewSet(viewsets.ModelViewSet):
+    """The style catalogue: everyone reads active styles; staff see all and write."""
+
+    serializer_class = StyleSerializer
+    permission_classes = [IsStaffOrReadOnly]
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        styles = Style.objects.all()
+        user = self.request.user
+        if not (user and user.is_authenticated and user.is_staff):
+            styles = styles.filter(is_active=True)
+        return styles
+
+
+def _preferences_payload(shopper) -> dict:
+    prefs = list(
+        StylePreference.objects.filter(shopper_key=shopper.key).select_related("style").order_by("-weight")
+    )
+    top = shopper_style(shopper)
+    return {
+        "personalisation_enabled": personalisation_enabled(shopper),
+        "style": top.slug if top is not None else None,
+        "explicit": PreferenceItemSerializer(
+            [p for p in prefs if p.source == PreferenceSource.EXPLICIT], many=True
+        ).data,
+        "learned": PreferenceItemSerializer(
+            [p for p in prefs if p.source == PreferenceSource.LEARNED], many=True
+        ).data,
+    }
+
+
+_PREFERENCES_RESPONSE = inline_serializer(
+    "MyPreferencesResponse",
+    fields={
+        "personalisation_enabled": serializers.BooleanField(),
+        "style": serializers.CharField(allow_null=True),
+        "explicit": PreferenceItemSerializer(many=True),
+        "learned": PreferenceItemSerializer(many=True),
+    },
+)
+
+
+class MyPreferencesView(APIView):
+    """Your styles (picked and learned) and your personalisation switch."""
+
+    permission_classes = [IsShopper]
+    create_session_for_writes = True
+    allow_no_shopper_reads = True
+
+    @extend_schema(responses=_PREFERENCES_RESPONSE)
+    def get(self, request):
+        shopper = request_shopper(request)
+        if shopper is None:
+            return Response(
+                {"personalisation_enabled": True, "style": None, "explicit": [], "learned": []}
+            )
+        return Response(_preferences_payload(shopper))
+
+    @extend_schema(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    def put(self, request):
+        return self._write(request)
+
+    @extend_schema(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    def patch(self, request):
+        return self._write(request)
+
+    def _write(self, request):
+        serializer = MyPreferencesSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shopper = request_shopper(request, create=True)
+        if "styles" in serializer.validated_data:
+            set_explicit_styles(shopper, serializer.validated_data["styles"])
+        if "personalisation_enabled" in serializer.validated_data:
+            set_personalisation(shopper, serializer.validated_data["personalisation_enabled"])
+            forget_shopper(shopper.key)
+        forget_storefront_state(request._request)
+        return Response(_preferences_payload(shopper))
+
+
+class MyRecommendationsView(APIView):
+    """Your recommended products, with photos in your style (honours experiments and opt-out)."""
+
+    permission_classes = [IsShopper]
+    allow_no_shopper_reads = True
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("count", OpenApiTypes.INT, description="How many (1-100, default 24)"),
+            OpenApiParameter("category", OpenApiTypes.STR, description="Category id (repeat for several)"),
+        ],
+        responses=RecommendationSerializer(many=True),
+    )
+    def get(self, request):
+        from ..experiments import record_exposure
+        from ..recommendations import recommend
+
+        try:
+            count = max(1, min(int(request.query_params.get("count", 24)), MAX_RECOMMENDATIONS))
+        except ValueError:
+            return Response({"count": ["A whole number, please."]}, status=status.HTTP_400_BAD_REQUEST)
+        categories = request.query_params.getlist("category")
+        category = None
+        if categories:
+            if not all(value.isdigit() for value in categories):
+                return Response({"category": ["Category ids are numbers."]}, status=status.HTTP_400_BAD_REQUEST)
+            category = [int(value) for value in categories]
+        state = storefront_state(request._request, shopper=request_shopper(request))
+        recommendations = recommend(state.shopper, n=count, category=category, personalised=state.personalise)
+        products = [rec.product for rec in recommendations]
+        photos = photos_for(products, state.style, fallback_style=state.fallback_style)
+        if state.shopper is not None and products:
+            record_exposure(state.shopper, state.treatment, [p.pk for p in products], "api")
+        rows = [
+            {
+                "product_id": rec.product.pk,
+                "name": product_name(rec.product),
+                "price": None if product_price(rec.product) is None else str(product_price(rec.product)),
+                "url": request.build_absolute_uri(product_url(rec.product)) if product_url(rec.product) else "",
+                "score": rec.score,
+                "reason": str(rec.reason),
+                "reason_code": rec.reason_code,
+                "photo": photo,
+            }
+            for rec, photo in zip(recommendations, photos, strict=True)
+        ]
+        return Response(RecommendationSerializer(rows, many=True).data)
+
+
+class MyInteractionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
+    """Your most recent interactions (50)."""
+
+    serializer_class = InteractionSerializer
+    permission_classes = [IsShopper]
+    pagination_class = None
+
+    def get_queryset(self):
+        shopper = request_shopper(self.request)
+        if shopper is None:
+            return Interaction.objects.none()
+        return (
+            Interaction.objects.filter(shopper_key=shopper.key)
+            .select_related("style")
+            .order_by("-created_at")[:RECENT_INTERACTIONS]
+        )
+
+
+class EventView(APIView):
+    """Record a view, click, add-to-cart, purchase or rating by the current shopper."""
+
+    permission_classes = [IsShopper]
+    throttle_classes = [ShopperEventThrottle]
+
+    @extend_schema(request=InteractionSerializer, responses={201: InteractionSerializer})
+    def post(self, request):
+        serializer = InteractionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        shopper = request_shopper(request)
+        data = serializer.validated_data
+        interaction = record_interaction(
+            shopper, data["product"], data["kind"], style=data.get("style"), value=data.get("value")
+        )
+        return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
+
+
+class MyDataView(APIView):
+    """Download (GET) or delete (DELETE) everything StyleRec stores about you."""
+
+    permission_classes = [IsShopper]
+
+    @extend_schema(responses=OpenApiTypes.OBJECT)
+    def get(self, request):
+        response = Response(export_shopper_data(request_shopper(request)))
+        if request.query_params.get("download"):
+            response["Content-Disposition"] = 'attachment; filename="stylerec-my-data.json"'
+        return response
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    def delete(self, request):
+        shopper = request_shopper(request)
+        deleted = delete_shopper_data(shopper)
+        forget_shopper(shopper.key)
+        forget_storefront_state(request._request)
+        return Response({"deleted": deleted})
+
+
+class ProductVariantsView(APIView):
+    """A product's restyled versions, one per active style, with their status."""
+
+    permission_classes = []
+
+    @extend_schema(responses=VariantSerializer(many=True))
+    def get(self, request, product_id: int):
+        product = get_object_or_404(get_product_model(), pk=product_id)
+        styles = list(Style.objects.filter(is_active=True))
+        rows = (
+            RestyledImage.objects.filter(product=product, style__in=styles)
+            .order_by("-style_version", "-pk")
+            .values("style_id", "status", "image", "width", "height", "style_version")
+        )
+        rank = {VariantStatus.READY: 0, VariantStatus.RUNNING: 1, VariantStatus.PENDING: 2,
+                VariantStatus.FAILED: 3, VariantStatus.REJECTED: 4}
+        best: dict[int, dict] = {}
+        for row in rows:
+            if row["status"] == VariantStatus.READY and not row["image"]:
+                continue
+            current = best.get(row["style_id"])
+            if current is None or rank.get(row["status"], 9) < rank.get(current["status"], 9):
+                best[row["style_id"]] = row
+        storage = variant_storage()
+        result = []
+        for style in styles:
+            row = best.get(style.pk)
+            ready = row is not None and row["status"] == VariantStatus.READY
+            result.append(
+                {
+                    "style": style.slug,
+                    "style_name": style.name,
+                    "status": row["status"] if row else "missing",
+                    "url": request.build_absolute_uri(storage.url(row["image"])) if ready else None,
+                    "width": row["width"] if ready else None,
+                    "height": row["height"] if ready else None,
+                    "style_version": row["style_version"] if row else None,
+                    "is_current": bool(row and row["style_version"] == style.version),
+                }
+            )
+        return Response(VariantSerializer(result, many=True).data)
+
+
+__all__ = [
+    "EventView",
+    "MyDataView",
+    "MyInteractionsView",
+    "MyPreferencesView",
+    "MyRecommendationsView",
+    "ProductVariantsView",
+    "StyleViewSet",
+]
