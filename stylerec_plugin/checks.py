@@ -147,3 +147,85 @@ def check_values(app_configs=None, **kwargs) -> list:
             )
         )
     return problems
+
+
+@register()
+def check_pipeline(app_configs=None, **kwargs) -> list:
+    """Retry, batch and dead-job settings of the restyling pipeline (ids E020-E023, W020)."""
+    problems = []
+    retries = settings.MAX_RETRIES
+    if not isinstance(retries, int) or isinstance(retries, bool) or retries < 0:
+        problems.append(
+            Error(f"STYLEREC['MAX_RETRIES'] is {retries!r}.", hint="Use a whole number, 0 or more.", id="stylerec.E020")
+        )
+    backoff = settings.RETRY_BACKOFF
+    if (
+        not isinstance(backoff, list | tuple)
+        or not backoff
+        or any(isinstance(v, bool) or not isinstance(v, int | float) or v < 0 for v in backoff)
+    ):
+        problems.append(
+            Error(
+                f"STYLEREC['RETRY_BACKOFF'] is {backoff!r}.",
+                hint="Use a non-empty list of seconds to wait before each retry, e.g. [10, 60, 300].",
+                id="stylerec.E021",
+            )
+        )
+    batch = settings.BATCH_SIZE
+    if not isinstance(batch, int) or isinstance(batch, bool) or not 1 <= batch <= 256:
+        problems.append(
+            Error(f"STYLEREC['BATCH_SIZE'] is {batch!r}.", hint="Use a whole number from 1 to 256.", id="stylerec.E022")
+        )
+    stale, timeout = settings.STALE_RUNNING_AFTER, settings.JOB_TIMEOUT
+    if not isinstance(stale, int | float) or isinstance(stale, bool) or stale <= 0:
+        problems.append(
+            Error(
+                f"STYLEREC['STALE_RUNNING_AFTER'] is {stale!r}.",
+                hint="Use a number of seconds greater than JOB_TIMEOUT.",
+                id="stylerec.E023",
+            )
+        )
+    elif isinstance(timeout, int | float) and stale <= timeout:
+        problems.append(
+            Warning(
+                f"STYLEREC['STALE_RUNNING_AFTER'] ({stale}s) is not longer than JOB_TIMEOUT ({timeout}s).",
+                hint="A job still working would be taken for dead and run twice; make it longer than JOB_TIMEOUT.",
+                id="stylerec.W020",
+            )
+        )
+    return problems
+
+
+@register()
+def check_recommender(app_configs=None, **kwargs) -> list:
+    """Recommender settings (added by the recommender; ids E030-E032)."""
+    from .recommender.collaborative import COLLABORATIVE_ALGORITHMS, parse_algorithms
+
+    problems = []
+    algorithm = settings.COLLABORATIVE_ALGORITHM
+    try:
+        parse_algorithms(algorithm)
+    except (ValueError, AttributeError, TypeError):
+        problems.append(
+            Error(
+                f"STYLEREC['COLLABORATIVE_ALGORITHM'] is {algorithm!r}.",
+                hint=f"Use one of {', '.join(COLLABORATIVE_ALGORITHMS)}, or several joined with '+'.",
+                id="stylerec.E030",
+            )
+        )
+    top_n = settings.TOP_N
+    if not isinstance(top_n, int) or isinstance(top_n, bool) or not 1 <= top_n <= 1000:
+        problems.append(
+            Error(f"STYLEREC['TOP_N'] is {top_n!r}.", hint="Use a whole number from 1 to 1000.", id="stylerec.E031")
+        )
+    half_life = settings.DECAY_HALF_LIFE_DAYS
+    bad_number = isinstance(half_life, bool) or not isinstance(half_life, int | float)
+    if half_life is not None and (bad_number or half_life < 0):
+        problems.append(
+            Error(
+                f"STYLEREC['DECAY_HALF_LIFE_DAYS'] is {half_life!r}.",
+                hint="Use a number of days (0 or None: no time decay).",
+                id="stylerec.E032",
+            )
+        )
+    return problems

@@ -28,6 +28,8 @@ DEFAULTS: dict[str, Any] = {
     "RETRY_BACKOFF": [10, 60, 300],
     # A job left "running" longer than this is treated as dead.
     "STALE_RUNNING_AFTER": 900,
+    # Variants of one style per restyle job (and per engine batch on a GPU).
+    "BATCH_SIZE": 8,
     # Storage (a dotted path or alias key in STORAGES) and folder for variants.
     "STORAGE": "default",
     "UPLOAD_TO": "stylerec/variants",

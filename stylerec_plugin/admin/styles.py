@@ -1,6 +1,8 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.db.models import Count, Q
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from ..models import Style
 from ..themes import THEME_FIELDS
@@ -8,7 +10,9 @@ from ..themes import THEME_FIELDS
 
 @admin.register(Style)
 class StyleAdmin(admin.ModelAdmin):
-    list_display = ["name", "reference_thumb", "kind", "strength", "palette", "is_active", "version", "sort_order"]
+    list_display = [
+        "name", "reference_thumb", "kind", "strength", "palette", "is_active", "version", "variant_counts", "sort_order"
+    ]
     list_editable = ["is_active", "sort_order"]
     list_filter = ["kind", "is_active"]
     search_fields = ["name", "slug", "description"]
@@ -45,6 +49,53 @@ class StyleAdmin(admin.ModelAdmin):
             },
         ),
     ]
+
+    # Restyling pipeline (helper D): counts by status in the list query, and a regenerate action.
+    actions = ["regenerate_variants"]
+    VARIANT_STATUSES = ("ready", "pending", "running", "failed", "rejected")
+
+    def get_queryset(self, request):
+        counts = {
+            f"n_{status}": Count("variants", filter=Q(variants__status=status)) for status in self.VARIANT_STATUSES
+        }
+        return super().get_queryset(request).annotate(**counts)
+
+    @admin.display(description=_("variants"))
+    def variant_counts(self, obj: Style) -> str:
+        from django.urls import reverse
+
+        parts = []
+        for status in self.VARIANT_STATUSES:
+            count = getattr(obj, f"n_{status}", None)
+            if count:
+                url = reverse("admin:stylerec_plugin_restyledimage_changelist")
+                parts.append(
+                    format_html('<a href="{}?style__id__exact={}&status__exact={}">{} {}</a>', url, obj.pk, status,
+                                count, status)
+                )
+        return format_html_join(" · ", "{}", ((part,) for part in parts)) if parts else "—"
+
+    def has_regenerate_variants_permission(self, request) -> bool:
+        return request.user.has_perm("stylerec_plugin.change_style")
+
+    @admin.action(description=_("Regenerate all variants of the selected styles"),
+                  permissions=["regenerate_variants"])
+    def regenerate_variants(self, request, queryset) -> None:
+        from ..pipeline import SYNC_STYLE_JOB
+        from ..queue import enqueue
+
+        styles = list(queryset.filter(is_active=True).values_list("pk", flat=True))
+        for pk in styles:
+            enqueue(SYNC_STYLE_JOB, pk, regenerate=True)
+        self.message_user(
+            request,
+            ngettext(
+                "Regenerating the variants of %d style; ready ones keep showing until replaced.",
+                "Regenerating the variants of %d styles; ready ones keep showing until replaced.",
+                len(styles),
+            ) % len(styles),
+            messages.SUCCESS,
+        )
 
     @admin.display(description=_("reference"))
     def reference_thumb(self, obj: Style) -> str:
