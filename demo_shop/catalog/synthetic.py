@@ -4,14 +4,21 @@ Every shopper is a user named ``synthetic-shopper-NNN`` with an unusable
 password. Each leans toward one or two styles and one or two categories, and
 their views, carts and purchases are drawn from those tastes with a seeded
 random generator, so the same seed gives the same histories.
+
+Style taste steers which products a shopper looks at, not only the style they
+see them in: when the style engine is installed, a product whose photo's style
+vector is close to a favourite style's reference is picked more often. That is
+the signal the recommender's style part learns from.
 """
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import numpy as np
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
@@ -49,13 +56,70 @@ def _draw_taste(rng: random.Random, style_ids: list[int], category_ids: list[int
     )
 
 
-def _history(rng: random.Random, taste: Taste, products: list[Product], style_ids: list[int], now):
+# How strongly style closeness steers product choice: weight exp(STEER * cosine).
+STYLE_STEER = 4.0
+
+
+def style_affinity(products: list[Product], styles: list[Style]) -> dict[int, dict[int, float]]:
+    """{style pk: {product pk: cosine}} between reference and photo style vectors.
+
+    Empty when the style engine (torch) is not installed: shoppers then choose
+    by category only. Vectors are centred on the catalogue mean, as the
+    recommender does, so cosines spread over -1..1 instead of sitting near 1.
+    """
+    try:
+        from stylerec_plugin.engine import Stylizer
+    except ImportError:
+        return {}
+    referenced = [s for s in styles if s.reference_image]
+    if not referenced or not products:
+        return {}
+    stylizer = _shared_stylizer(Stylizer)
+    photos = np.stack([_vector(stylizer, p.image) for p in products])
+    centre = photos.mean(axis=0)
+    photos = _unit(photos - centre)
+    affinity = {}
+    for style in referenced:
+        reference = _unit(_vector(stylizer, style.reference_image)[None, :] - centre)[0]
+        affinity[style.pk] = dict(zip([p.pk for p in products], (photos @ reference).tolist(), strict=True))
+    return affinity
+
+
+_STYLIZER = None
+
+
+def _shared_stylizer(factory):
+    global _STYLIZER
+    if _STYLIZER is None:
+        _STYLIZER = factory(max_side=512)
+    return _STYLIZER
+
+
+def _vector(stylizer, field_file) -> np.ndarray:
+    with field_file.open("rb") as handle:
+        return stylizer.style_vector(handle.read())
+
+
+def _unit(matrix: np.ndarray) -> np.ndarray:
+    norms = np.linalg.norm(matrix, axis=1, keepdims=True)
+    return matrix / np.where(norms > 0, norms, 1.0)
+
+
+def _pick(rng: random.Random, pool: list[Product], taste: Taste, affinity: dict[int, dict[int, float]]) -> Product:
+    steering = [affinity[s] for s in taste.styles if s in affinity]
+    if not steering:
+        return rng.choice(pool)
+    weights = [math.exp(STYLE_STEER * max(a[p.pk] for a in steering)) for p in pool]
+    return rng.choices(pool, weights=weights)[0]
+
+
+def _history(rng, taste: Taste, products: list[Product], style_ids: list[int], now, affinity=None):
     """(product, kind, style_id, when) events drawn from a taste."""
     liked = [p for p in products if p.category_id in taste.categories]
     events = []
     for _ in range(taste.activity):
-        pool = liked if liked and rng.random() < 0.8 else products
-        product = rng.choice(pool)
+        pool = liked if liked and rng.random() < 0.7 else products
+        product = _pick(rng, pool, taste, affinity or {})
         # The style the product was shown in: the shopper's style most of the time.
         shown = rng.choice(taste.styles) if rng.random() < 0.6 else rng.choice(style_ids)
         when = now - timedelta(days=rng.uniform(0, 60), minutes=rng.uniform(0, 600))
@@ -72,18 +136,20 @@ def create_synthetic_shoppers(count: int = 80, seed: int = 7) -> SyntheticSummar
     """Create ``count`` synthetic shoppers and their histories; existing ones are kept."""
     rng = random.Random(seed)
     products = list(Product.objects.order_by("pk"))
-    style_ids = list(Style.objects.filter(is_active=True).exclude(kind="enhance").values_list("pk", flat=True))
+    styles = list(Style.objects.filter(is_active=True).exclude(kind="enhance"))
+    style_ids = [s.pk for s in styles]
     category_ids = sorted({p.category_id for p in products})
     summary = SyntheticSummary()
     if not products or not style_ids:
         return summary
+    affinity = style_affinity(products, styles)
     User = get_user_model()
     now = timezone.now()
     for number in range(1, count + 1):
         # Draw every shopper's taste and history even when it exists, so the
         # random stream, and therefore every other shopper, stays the same.
         taste = _draw_taste(rng, style_ids, category_ids)
-        events = _history(rng, taste, products, style_ids, now)
+        events = _history(rng, taste, products, style_ids, now, affinity)
         username = f"{USERNAME_PREFIX}{number:03d}"
         summary.tastes[username] = taste
         with transaction.atomic():

@@ -1,5 +1,6 @@
 """Serve the demo shop on http://127.0.0.1:8000, with a style worker when Redis answers."""
 
+import os
 import subprocess
 import sys
 
@@ -20,8 +21,10 @@ class Command(BaseCommand):
     def handle(self, *args, addr: str, **options) -> None:
         worker = None
         if redis_available(settings.RQ_QUEUES["stylerec"]["URL"]):
+            # One torch thread per worker process: measured fastest on small CPUs (docs/pipeline.md).
             worker = subprocess.Popen(
-                [sys.executable, "manage.py", "rqworker", "stylerec", "--worker-class", WORKER_CLASS]
+                [sys.executable, "manage.py", "rqworker", "stylerec", "--with-scheduler", "--worker-class", WORKER_CLASS],
+                env={**os.environ, "OMP_NUM_THREADS": "1"},
             )
             self.stdout.write(f"Style worker started (pid {worker.pid}).")
         else:

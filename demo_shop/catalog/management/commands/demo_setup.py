@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from demo_shop.catalog.demo_data import load_catalogue, load_styles
 from demo_shop.catalog.redis_probe import redis_available
 from demo_shop.catalog.synthetic import create_synthetic_shoppers
+from stylerec_plugin.signals import paused
 
 ADMIN_USERNAME = "admin"
 ADMIN_PASSWORD = "stylerec-demo"
@@ -24,9 +25,11 @@ class Command(BaseCommand):
         say = self.stdout.write
         call_command("migrate", interactive=False, verbosity=0)
         say("Database migrated.")
-        catalogue = load_catalogue()
+        # Saves queue nothing here: the restyle command below does it all at once, with a progress bar.
+        with paused():
+            catalogue = load_catalogue()
+            styles = load_styles()
         say(f"Catalogue: {catalogue.created} products added, {catalogue.existing} already there.")
-        styles = load_styles()
         say(f"Styles: {styles.created} added, {styles.existing} already there.")
         self._admin()
         synthetic = create_synthetic_shoppers(count=shoppers)
@@ -44,6 +47,9 @@ class Command(BaseCommand):
                 say("Redis is not reachable: generating the variants here, in this process.")
                 call_command("stylerec_restyle", missing=True, inline=True, stdout=self.stdout)
         call_command("stylerec_train", stdout=self.stdout)
+        if queued and not no_restyle:
+            # Style vectors arrive with the worker's jobs; train again once they are in.
+            call_command("stylerec_train", enqueue=True, stdout=self.stdout)
         say(self.style.SUCCESS("Demo ready."))
 
     def _admin(self) -> None:
