@@ -72,3 +72,22 @@ def test_synthetic_shoppers_are_reproducible(media_root):
     assert {k: (t.styles, t.categories) for k, t in a.tastes.items()} == {
         k: (t.styles, t.categories) for k, t in create_synthetic_shoppers(count=5, seed=5).tastes.items()
     }
+
+
+def test_demo_setup_twice_duplicates_nothing(media_root):
+    """`make demo` run twice: the same rows, one admin, one experiment, a model per run."""
+    from io import StringIO
+
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+
+    from stylerec_plugin.models import Experiment, RecommenderModel
+
+    out = StringIO()
+    call_command("demo_setup", no_restyle=True, shoppers=6, stdout=out)
+    first = counts(), Experiment.objects.count(), get_user_model().objects.count()
+    assert "admin / stylerec-demo" in out.getvalue()
+    assert RecommenderModel.objects.filter(is_active=True).count() == 1
+    call_command("demo_setup", no_restyle=True, shoppers=6, stdout=StringIO())
+    assert (counts(), Experiment.objects.count(), get_user_model().objects.count()) == first
+    assert RecommenderModel.objects.filter(is_active=True).count() == 1

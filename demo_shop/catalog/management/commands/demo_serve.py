@@ -9,7 +9,9 @@ from django.core.management.base import BaseCommand
 
 from demo_shop.catalog.redis_probe import redis_available
 
-WORKER_CLASS = "stylerec_plugin.worker.StyleRecWorker"
+WORKER_COMMAND = [
+    "rqworker", "stylerec", "--with-scheduler", "--worker-class", "stylerec_plugin.worker.StyleRecWorker"
+]
 
 
 class Command(BaseCommand):
@@ -23,7 +25,7 @@ class Command(BaseCommand):
         if redis_available(settings.RQ_QUEUES["stylerec"]["URL"]):
             # One torch thread per worker process: measured fastest on small CPUs (docs/pipeline.md).
             worker = subprocess.Popen(
-                [sys.executable, "manage.py", "rqworker", "stylerec", "--with-scheduler", "--worker-class", WORKER_CLASS],
+                [sys.executable, "manage.py", *WORKER_COMMAND],
                 env={**os.environ, "OMP_NUM_THREADS": "1"},
             )
             self.stdout.write(f"Style worker started (pid {worker.pid}).")
