@@ -9,7 +9,8 @@ class StyleRecConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, signals  # noqa: F401  (registers checks and receivers)
+        from . import checks, serving_cache, signals  # noqa: F401  (registers checks and receivers)
         from .experiments import connect_signals
 
         connect_signals()
+        serving_cache.connect_signals()

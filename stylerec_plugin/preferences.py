@@ -11,6 +11,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from . import serving_cache
 from .models import Style, StylePreference
 from .models.shoppers import PreferenceSource
 from .shoppers import Shopper
@@ -34,9 +35,16 @@ def shopper_styles(shopper: Shopper | None) -> list[StylePreference]:
 
 
 def shopper_style(shopper: Shopper | None) -> Style | None:
-    """The top explicit pick, else the top learned style, else None (one query)."""
+    """The top explicit pick, else the top learned style, else None.
+
+    Cached across requests (see serving_cache); one query on a miss.
+    """
     if shopper is None:
         return None
+    return serving_cache.cached(serving_cache.style_key(shopper.key), lambda: _query_shopper_style(shopper))
+
+
+def _query_shopper_style(shopper: Shopper) -> Style | None:
     pref = (
         StylePreference.objects.filter(shopper_key=shopper.key, style__is_active=True)
         .select_related("style")
@@ -96,6 +104,7 @@ def set_explicit_styles(shopper: Shopper, styles: Iterable[Style]) -> None:
             source=PreferenceSource.EXPLICIT,
             defaults={"weight": round(1.0 - position / (count + 1), 6), "user_id": shopper.user_id},
         )
+    transaction.on_commit(lambda: serving_cache.forget_shopper(shopper.key))
 
 
 def style_for_request(request, shopper: Shopper | None) -> Style | None:

@@ -58,6 +58,7 @@ def delete_shopper_data(shopper: Shopper, *, keep_opt_out: bool = True) -> dict[
     (``keep_opt_out``): deleting data must not quietly turn tracking back on.
     Orders and accounts belong to the shop and are not touched here.
     """
+    from .serving_cache import forget_shopper
     from .shoppers import personalisation_enabled, set_personalisation
 
     was_opted_out = not personalisation_enabled(shopper)
@@ -67,4 +68,5 @@ def delete_shopper_data(shopper: Shopper, *, keep_opt_out: bool = True) -> dict[
         deleted[model._meta.model_name] = count
     if keep_opt_out and was_opted_out:
         set_personalisation(shopper, False)
+    transaction.on_commit(lambda: forget_shopper(shopper.key))
     return deleted

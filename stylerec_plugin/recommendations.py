@@ -31,6 +31,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import serving_cache
 from .conf import get_product_model, settings
 from .models import (
     Interaction,
@@ -199,6 +200,18 @@ def _session_events(shopper: Shopper, since: float | None) -> tuple[list[tuple[i
     return recent, purchased
 
 
+def _cached_session_events(shopper: Shopper, since: float | None) -> tuple[list[tuple[int, str]], set[int]]:
+    """``_session_events`` cached until the shopper's next interaction (or a new model)."""
+    cache = serving_cache.cache()
+    key = serving_cache.session_key(shopper.key)
+    entry = cache.get(key)
+    if entry is None or entry[0] != since:
+        recent, purchased = _session_events(shopper, since)
+        entry = (since, recent, purchased)
+        cache.set(key, entry, settings.CACHE_TIMEOUT)
+    return entry[1], entry[2]
+
+
 def _cold_start_list(shopper: Shopper, payload: dict) -> list:
     """Style-based for a shopper who picked styles (one query), else the popular list."""
     picks = list(
@@ -290,7 +303,7 @@ def recommend(
     elif not personalised:
         rows = payload["popular"]
     else:
-        recent, purchased = _session_events(shopper, payload["data_until"])
+        recent, purchased = _cached_session_events(shopper, payload["data_until"])
         rows = _shopper_list(payload["model_id"], shopper.key) or _cold_start_list(shopper, payload)
         rows = _session_adjusted(rows, recent, payload["model_id"])
         session_sources = {row[3] for row in rows[: n * 2] if row[2] == "session"}
@@ -683,6 +696,8 @@ def _swap_active(
     record.status = ModelStatus.READY
     record.finished_at = timezone.now()
     record.save()
+    # Learned preferences were replaced in bulk (no signals): drop cached shopper styles.
+    transaction.on_commit(lambda: serving_cache.bump(serving_cache.PREFERENCES_KEY))
 
 
 def _prune_old_models() -> None:

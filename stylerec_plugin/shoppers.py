@@ -111,6 +111,14 @@ def merge_shoppers(source_key: str, target: Shopper) -> None:
                 )
             anonymous.delete()
 
+    def forget_both() -> None:
+        from .serving_cache import forget_shopper
+
+        forget_shopper(source_key)
+        forget_shopper(target.key)
+
+    transaction.on_commit(forget_both)
+
 
 # Remember the anonymous key before login rotates the session.
 SESSION_SHOPPER_KEY = "stylerec_anonymous_shopper"
