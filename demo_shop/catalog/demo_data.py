@@ -25,8 +25,10 @@ class LoadSummary:
     existing: int = 0
 
 
-# Demo styles: several paintings, several pretrained presets, a photographic
-# tone style and an enhancement. Each has its own palette.
+# Demo styles: several paintings, several pretrained presets (one a blend), a
+# photographic tone style and an enhancement, each with its own palette. Presets
+# and strengths follow the calibration in docs/engine.md (ones that keep products
+# recognisable).
 DEMO_STYLES: list[dict] = [
     {
         "slug": "great-wave",
@@ -34,7 +36,7 @@ DEMO_STYLES: list[dict] = [
         "description": "Hokusai's woodblock blues and foam.",
         "kind": "reference",
         "reference": "styles/great-wave_hokusai_1831.jpg",
-        "strength": 0.8,
+        "strength": 1.0,
         "theme": ("#1d3557", "#e76f51", "#f1f5f9", "#ffffff", "#14213d", "serif"),
     },
     {
@@ -43,7 +45,7 @@ DEMO_STYLES: list[dict] = [
         "description": "Van Gogh's swirling night sky.",
         "kind": "reference",
         "reference": "styles/starry-night_van-gogh_1889.jpg",
-        "strength": 0.7,
+        "strength": 0.8,
         "theme": ("#0b2545", "#f4c430", "#eef2f8", "#ffffff", "#0b132b", "humanist"),
     },
     {
@@ -52,35 +54,35 @@ DEMO_STYLES: list[dict] = [
         "description": "Kandinsky's circles, lines and bright geometry.",
         "kind": "reference",
         "reference": "styles/composition-viii_kandinsky_1923.jpg",
-        "strength": 0.7,
+        "strength": 1.0,
         "theme": ("#6a4c93", "#ff595e", "#fbf8f1", "#ffffff", "#22223b", "rounded"),
     },
     {
-        "slug": "ink-wash",
-        "name": "Ink Wash",
-        "description": "A pretrained preset with soft, inky strokes.",
+        "slug": "midnight-teal",
+        "name": "Midnight Teal",
+        "description": "A pretrained preset: deep teal night tones with crisp edges.",
         "kind": "preset",
         "preset_weights": {"23": 1.0},
         "strength": 1.0,
-        "theme": ("#2f3e46", "#cad2c5", "#f6f7f4", "#ffffff", "#1b263b", "serif"),
+        "theme": ("#0f4c5c", "#e36414", "#eef5f6", "#ffffff", "#0b2027", "humanist"),
     },
     {
-        "slug": "mosaic-glow",
-        "name": "Mosaic Glow",
-        "description": "A pretrained preset with warm mosaic colour.",
+        "slug": "sepia-oil",
+        "name": "Sepia Oil",
+        "description": "A pretrained preset: warm sepia brushwork like an old oil painting.",
         "kind": "preset",
         "preset_weights": {"10": 1.0},
-        "strength": 1.0,
-        "theme": ("#9c2c2c", "#f2a541", "#fff8ef", "#ffffff", "#2b1b17", "humanist"),
+        "strength": 0.9,
+        "theme": ("#7a4419", "#d5a021", "#fbf6ee", "#ffffff", "#2b1b10", "serif"),
     },
     {
-        "slug": "pastel-blend",
-        "name": "Pastel Blend",
-        "description": "A blend of two pretrained presets at half strength.",
+        "slug": "pastel-haze",
+        "name": "Pastel Haze",
+        "description": "A blend of two pretrained presets, frosted pastel and lavender haze.",
         "kind": "preset",
-        "preset_weights": {"19": 0.5, "23": 0.5},
-        "strength": 0.6,
-        "theme": ("#5e6472", "#ffa69e", "#faf3dd", "#ffffff", "#33312e", "rounded"),
+        "preset_weights": {"14": 0.5, "12": 0.5},
+        "strength": 1.0,
+        "theme": ("#6d597a", "#e56b6f", "#faf5fb", "#ffffff", "#355070", "rounded"),
     },
     {
         "slug": "warm-retro",

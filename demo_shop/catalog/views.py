@@ -25,7 +25,7 @@ from stylerec_plugin.display import (
     variant_photo,
     variant_statuses,
 )
-from stylerec_plugin.experiments import forget_shopper
+from stylerec_plugin.experiments import forget_shopper, has_live_experiment, record_exposure
 from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
 from stylerec_plugin.preferences import explicit_styles, set_explicit_styles
 from stylerec_plugin.privacy import delete_shopper_data, export_shopper_data
@@ -51,19 +51,31 @@ def _products_in(category: Category | None):
     return products
 
 
+def _enrol_new_visitor(request) -> None:
+    """Give a first-time visitor a session while an experiment runs, so they can be assigned an arm.
+
+    Without a running experiment no session is created: a first visit (or a crawler) costs no write.
+    """
+    if getattr(request, "shopper", None) is None and has_live_experiment():
+        request.shopper = Shopper.from_request(request, create=True)
+
+
 def _cards(request, products) -> list[tuple[Product, object]]:
     """Products with the photo this shopper should see (two queries for the whole page)."""
     products = list(products)
     state = storefront_state(request)
+    # A product list is a surface of photo experiments too: count what was shown.
+    record_exposure(state.shopper, state.treatment, [p.pk for p in products], "list")
     return list(zip(products, photos_for(products, state.style, fallback_style=state.fallback_style), strict=True))
 
 
 def home(request):
-    # No session is created here: a first visit (or a crawler) costs no write.
+    _enrol_new_visitor(request)
     return render(request, "catalog/home.html", {"grid_size": GRID_SIZE})
 
 
 def product_list(request, slug: str | None = None):
+    _enrol_new_visitor(request)
     category = get_object_or_404(Category, slug=slug) if slug else None
     page = Paginator(_products_in(category), PAGE_SIZE).get_page(request.GET.get("page"))
     return render(

@@ -15,17 +15,8 @@ def request_shopper(request, create: bool = False) -> Shopper | None:
     A session user that the API's authentication did not accept is *not* used:
     only what DRF authenticated counts as a signed-in shopper.
     """
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated:
-        return Shopper.for_user(user)
-    session = getattr(getattr(request, "_request", request), "session", None)
-    if session is None:
-        return None
-    if not session.session_key:
-        if not create:
-            return None
-        session.save()
-    return Shopper.for_session(session.session_key)
+    # DRF's Request gives its own authenticated ``user`` and proxies ``session`` to Django's request.
+    return Shopper.from_request(request, create=create)
 
 
 def _enforce_csrf(request) -> None:

@@ -48,3 +48,19 @@ def test_opted_out_shopper_is_not_enrolled_by_the_api(client, experiment, produc
     assert client.get(reverse("stylerec:my-recommendations")).status_code == 200
     assert not ExperimentAssignment.objects.exists()
     assert not ExperimentExposure.objects.exists()
+
+
+def test_a_first_time_visitor_is_enrolled_and_list_pages_count_as_exposures(client, experiment, products):
+    assert not client.cookies, "a brand-new visitor, no session yet"
+    assert client.get(reverse("catalog:products")).status_code == 200
+    assignment = ExperimentAssignment.objects.get(experiment=experiment)
+    assert assignment.shopper_key == f"session:{client.session.session_key}"
+    exposure = ExperimentExposure.objects.get(surface="list")
+    assert exposure.arm_id == assignment.arm_id
+    assert sorted(exposure.product_ids) == sorted(p.pk for p in products)
+
+
+def test_no_session_is_created_when_no_experiment_runs(client, products):
+    assert client.get(reverse("catalog:products")).status_code == 200
+    assert not ExperimentAssignment.objects.exists()
+    assert "sessionid" not in client.cookies
