@@ -19,14 +19,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, DateTimeField, F, IntegerField, Value
+from django.db.models import CharField, DateTimeField, F, IntegerField, JSONField, Value
 from django.dispatch import Signal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from .conf import settings
 from .models import ProductPhoto, RestyledImage, Style, StyleKind, VariantStatus
-from .storage import variant_storage
+from .storage import rendition_name, variant_storage
 
 # Sent when a page wanted variants that are not ready, with ``style`` and
 # ``product_ids``. Nothing is enqueued here: a pipeline can listen and note them.
@@ -39,6 +39,7 @@ class VariantFile:
     width: int | None
     height: int | None
     style_version: int
+    rendition_widths: tuple[int, ...] = ()
 
 
 @dataclass
@@ -135,14 +136,18 @@ def ready_variants(
         )
         .exclude(image="")
         .order_by("-style_version", F("finished_at").desc(nulls_last=True), "-pk")
-        .values_list("product_id", "style_id", "image", "width", "height", "style_version", "source_hash")
+        .values_list(
+            "product_id", "style_id", "image", "width", "height", "style_version", "source_hash", "rendition_widths"
+        )
     )
     found: dict[tuple[int, int], VariantFile] = {}
-    for product_id, style_id, name, width, height, version, source_hash in rows:
+    for product_id, style_id, name, width, height, version, source_hash, renditions in rows:
         facts = photos.get(product_id)
         if facts is not None and facts.source_hash and facts.source_hash != source_hash:
             continue
-        found.setdefault((product_id, style_id), VariantFile(name, width, height, version))
+        found.setdefault(
+            (product_id, style_id), VariantFile(name, width, height, version, tuple(renditions or ()))
+        )
     return found
 
 
@@ -219,7 +224,14 @@ def original_photo(product: Any, size: tuple[int | None, int | None] | None = No
 def variant_photo(product: Any, style: Style, variant: VariantFile) -> Photo:
     storage = variant_storage()
     url = storage.url(variant.name)
-    candidates = [(url, variant.width)] if variant.width else []
+    # Smaller copies first, then the full-size file; sizes are known, no storage call.
+    candidates = [
+        (storage.url(rendition_name(variant.name, width)), width)
+        for width in sorted(variant.rendition_widths)
+        if variant.width and width < variant.width
+    ]
+    if variant.width:
+        candidates.append((url, variant.width))
     if style.kind == StyleKind.ENHANCE:
         alt = product_name(product)
     else:
@@ -294,6 +306,7 @@ def _facts_and_variants(
         "source_hash",
         Value(None, output_field=DateTimeField()),
         "pk",
+        Value(None, output_field=JSONField()),
     )
     variant_rows = (
         RestyledImage.objects.filter(
@@ -301,25 +314,29 @@ def _facts_and_variants(
         )
         .exclude(image="")
         .values_list("product_id", "style_id", "image", "width", "height", "style_version", "source_hash",
-                     "finished_at", "pk")
+                     "finished_at", "pk", "rendition_widths")
     )
     facts: dict[int, PhotoFacts] = {}
     candidates = []
-    for product_id, style_id, name, width, height, version, source_hash, finished_at, pk in facts_rows.union(
-        variant_rows, all=True
+    for product_id, style_id, name, width, height, version, source_hash, finished_at, pk, renditions in (
+        facts_rows.union(variant_rows, all=True)
     ):
         if style_id is None:
             facts[product_id] = PhotoFacts(width, height, source_hash or "")
         else:
-            candidates.append((product_id, style_id, name, width, height, version, source_hash, finished_at, pk))
+            candidates.append(
+                (product_id, style_id, name, width, height, version, source_hash, finished_at, pk, renditions)
+            )
     # Newest first, as ready_variants orders it: style version, finish time, row id.
     candidates.sort(key=lambda row: (-row[5], -(row[7].timestamp() if row[7] else 0.0), -row[8]))
     variants: dict[tuple[int, int], VariantFile] = {}
-    for product_id, style_id, name, width, height, version, source_hash, _finished, _pk in candidates:
+    for product_id, style_id, name, width, height, version, source_hash, _finished, _pk, renditions in candidates:
         known = facts.get(product_id)
         if known is not None and known.source_hash and known.source_hash != source_hash:
             continue  # made from an older photo
-        variants.setdefault((product_id, style_id), VariantFile(name, width, height, version))
+        variants.setdefault(
+            (product_id, style_id), VariantFile(name, width, height, version, tuple(renditions or ()))
+        )
     return facts, variants
 
 

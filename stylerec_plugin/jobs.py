@@ -300,6 +300,20 @@ def sync_style(style_pk: int, regenerate: bool = False) -> dict[str, Any]:
 # --------------------------------------------------------------------------- rendering
 
 
+def smaller_copies(image) -> dict[int, bytes]:
+    """Encoded copies of a variant at each OUTPUT_WIDTHS width narrower than it, for srcset."""
+    from PIL import Image
+
+    from .engine import encode_image
+
+    copies: dict[int, bytes] = {}
+    for width in sorted({int(w) for w in settings.OUTPUT_WIDTHS}):
+        if 0 < width < image.width:
+            height = max(1, round(image.height * width / image.width))
+            copies[width] = encode_image(image.resize((width, height), Image.Resampling.LANCZOS))[0]
+    return copies
+
+
 def _readable(exc: BaseException) -> str:
     text = str(exc).strip() or type(exc).__name__
     return text if isinstance(exc, ValueError) else f"{type(exc).__name__}: {text}"
@@ -390,6 +404,7 @@ def restyle_variants(variant_pks: Sequence[int], regenerate: bool = False) -> di
                         token,
                         data=data,
                         ext=ext,
+                        renditions=smaller_copies(result.image),
                         fields={
                             "status": VariantStatus.READY if result.status == "ready" else VariantStatus.REJECTED,
                             "width": result.width,

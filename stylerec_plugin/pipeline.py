@@ -35,7 +35,7 @@ from django.utils import timezone
 
 from .conf import get_product_model, settings
 from .models import ProductPhoto, RestyledImage, Style, VariantStatus
-from .storage import variant_storage
+from .storage import rendition_name, rendition_names, rendition_parent, variant_storage
 
 logger = logging.getLogger("stylerec_plugin.pipeline")
 
@@ -368,13 +368,23 @@ def release_stale_claim(row: RestyledImage, token: str) -> None:
             fresh.delete()
 
 
-def store_result(row: RestyledImage, token: str, *, data: bytes, ext: str, fields: dict[str, Any]) -> bool:
-    """Save the output file, then record it on the row if this job still holds the claim.
+def store_result(
+    row: RestyledImage,
+    token: str,
+    *,
+    data: bytes,
+    ext: str,
+    fields: dict[str, Any],
+    renditions: dict[int, bytes] | None = None,
+) -> bool:
+    """Save the output file (and its smaller copies), then record them on the row if this
+    job still holds the claim.
 
     The file name comes from the identity; the claim makes it ours, so a leftover
-    from a job that died after saving is overwritten, not doubled. A replaced file
-    (regenerate) is deleted after commit. Returns False when the claim was lost
-    (the file just written is removed again).
+    from a job that died after saving is overwritten, not doubled. ``renditions``
+    maps a width to the encoded smaller copy; their names derive from the saved
+    name. A replaced file (regenerate) and its copies are deleted after commit.
+    Returns False when the claim was lost (the files just written are removed again).
     """
     from django.core.files.base import ContentFile
 
@@ -385,20 +395,29 @@ def store_result(row: RestyledImage, token: str, *, data: bytes, ext: str, field
     if not previous:
         storage.delete(target)  # a dead attempt's leftover; deleting a missing name is a no-op
     saved_name = storage.save(target, ContentFile(data))
+    widths: list[int] = []
+    for width, copy in sorted((renditions or {}).items()):
+        wanted = rendition_name(saved_name, width)
+        storage.delete(wanted)  # a leftover would make storage pick another name
+        if storage.save(wanted, ContentFile(copy)) == wanted:
+            widths.append(int(width))
+    written = [saved_name, *rendition_names(saved_name, widths)]
     with transaction.atomic():
         fresh = _locked_claim(row.pk, token)
         if fresh is None:
-            schedule_file_deletion([saved_name])
+            schedule_file_deletion(written)
             return False
         replaced = fresh.image.name or ""
+        replaced_copies = rendition_names(replaced, fresh.rendition_widths)
         fresh.image.name = saved_name
+        fresh.rendition_widths = widths
         for key, value in fields.items():
             setattr(fresh, key, value)
         fresh.last_error = fields.get("last_error", "")
         fresh.finished_at = timezone.now()
         fresh.save()
         if replaced and replaced != saved_name:
-            schedule_file_deletion([replaced])
+            schedule_file_deletion([replaced, *replaced_copies])
         prune_superseded(fresh.product_id, fresh.style_id)
     return True
 
@@ -481,6 +500,12 @@ def protected_names(names: Sequence[str]) -> set[str]:
     used: set[str] = set()
     for chunk in chunked(list(names), 500):
         used.update(RestyledImage.objects.filter(image__in=chunk).values_list("image", flat=True))
+        # A smaller copy is in use while a row uses its parent with that width.
+        parents = {name: rendition_parent(name) for name in chunk}
+        for parent, widths in RestyledImage.objects.filter(
+            image__in={p for p in parents.values() if p}
+        ).values_list("image", "rendition_widths"):
+            used.update(rendition_names(parent, widths))
         used.update(
             get_product_model()._default_manager.filter(**{f"{image_field_name()}__in": chunk}).values_list(
                 image_field_name(), flat=True

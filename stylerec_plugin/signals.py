@@ -96,8 +96,10 @@ def style_saved(sender, instance: Style, created: bool, raw: bool = False, **kwa
 def variant_deleted(sender, instance: RestyledImage, using: str | None = None, **kwargs) -> None:
     if instance.image:
         from .pipeline import schedule_file_deletion
+        from .storage import rendition_names
 
-        schedule_file_deletion([instance.image.name], using=using)
+        name = instance.image.name
+        schedule_file_deletion([name, *rendition_names(name, instance.rendition_widths)], using=using)
 
 
 def connect_product_signals() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import posixpath
+import re
 
 from django.core.files.storage import Storage, default_storage, storages
 from django.utils.module_loading import import_string
@@ -29,3 +30,22 @@ def variant_upload_to(instance, filename: str) -> str:
         f"{instance.product_id}-{instance.source_hash[:16]}-v{instance.style_version}"
         f"-{instance.engine_version}{ext}",
     )
+
+
+_RENDITION = re.compile(r"^(?P<stem>.+)-(?P<width>\d+)w(?P<ext>\.[A-Za-z0-9]+)$")
+
+
+def rendition_name(name: str, width: int) -> str:
+    """The name of a variant's smaller copy: ``a/b/x.jpg`` at 320 px is ``a/b/x-320w.jpg``."""
+    stem, ext = posixpath.splitext(name)
+    return f"{stem}-{int(width)}w{ext}"
+
+
+def rendition_names(name: str, widths) -> list[str]:
+    return [rendition_name(name, width) for width in widths or ()] if name else []
+
+
+def rendition_parent(name: str) -> str | None:
+    """The variant file a rendition belongs to, or None when ``name`` is not a rendition's."""
+    match = _RENDITION.match(name)
+    return f"{match['stem']}{match['ext']}" if match else None

@@ -54,6 +54,9 @@ class RestyledImage(models.Model):
     )
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    # Widths of the smaller copies stored next to ``image`` for srcset; their names
+    # derive from the image's (storage.rendition_name), so no storage call finds them.
+    rendition_widths = models.JSONField(default=list, blank=True)
     ssim = models.FloatField(_("content SSIM"), null=True, blank=True)
     psnr = models.FloatField(_("PSNR"), null=True, blank=True)
     strength_used = models.FloatField(_("strength used"), null=True, blank=True)
