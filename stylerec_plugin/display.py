@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, DateTimeField, F, IntegerField, JSONField, Value
+from django.db.models import CharField, DateTimeField, IntegerField, JSONField, Value
 from django.dispatch import Signal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -113,42 +113,10 @@ def product_url(product: Any) -> str:
     return getter() if callable(getter) else ""
 
 
-def ready_variants(
-    product_ids: Iterable[int],
-    styles: Iterable[Style],
-    photos: dict[int, PhotoFacts] | None = None,
-) -> dict[tuple[int, int], VariantFile]:
-    """The newest ready variant per (product, style), in one query (two without ``photos``).
-
-    A variant made from an older photo (its source hash differs from the
-    product's analysed photo) is skipped, so a changed photo never shows a
-    stale restyle.
-    """
-    product_ids = list({int(pk) for pk in product_ids})
-    style_ids = [style.pk for style in styles if style is not None]
-    if not product_ids or not style_ids:
-        return {}
-    if photos is None:
-        photos = photo_facts(product_ids)
-    rows = (
-        RestyledImage.objects.filter(
-            product_id__in=product_ids, style_id__in=style_ids, status=VariantStatus.READY
-        )
-        .exclude(image="")
-        .order_by("-style_version", F("finished_at").desc(nulls_last=True), "-pk")
-        .values_list(
-            "product_id", "style_id", "image", "width", "height", "style_version", "source_hash", "rendition_widths"
-        )
-    )
-    found: dict[tuple[int, int], VariantFile] = {}
-    for product_id, style_id, name, width, height, version, source_hash, renditions in rows:
-        facts = photos.get(product_id)
-        if facts is not None and facts.source_hash and facts.source_hash != source_hash:
-            continue
-        found.setdefault(
-            (product_id, style_id), VariantFile(name, width, height, version, tuple(renditions or ()))
-        )
-    return found
+def ready_variants(product_ids: Iterable[int], styles: Iterable[Style]) -> dict[tuple[int, int], VariantFile]:
+    """The newest ready variant per (product, style), in one query (see ``facts_and_variants``)."""
+    ids, wanted = list(product_ids), [style for style in styles if style is not None]
+    return facts_and_variants(ids, wanted)[1] if ids and wanted else {}
 
 
 def variant_statuses(product_ids: Iterable[int], styles: Sequence[Style]) -> dict[tuple[int, int], str]:
@@ -186,11 +154,6 @@ def photo_facts(product_ids: Iterable[int]) -> dict[int, PhotoFacts]:
         "product_id", "width", "height", "source_hash"
     )
     return {product_id: PhotoFacts(width, height, source_hash or "") for product_id, width, height, source_hash in rows}
-
-
-def photo_sizes(product_ids: Iterable[int]) -> dict[int, tuple[int | None, int | None]]:
-    """Original photo sizes (one query)."""
-    return {pk: (facts.width, facts.height) for pk, facts in photo_facts(product_ids).items()}
 
 
 def enhance_style() -> Style | None:
@@ -264,7 +227,7 @@ def photos_for(
         return []
     ids = [product.pk for product in products]
     wanted = [s for s in (style, fallback_style) if s is not None]
-    facts, variants = _facts_and_variants(ids, wanted)
+    facts, variants = facts_and_variants(ids, wanted)
     photos: list[Photo] = []
     missing: list[int] = []
     for product in products:
@@ -286,13 +249,14 @@ def photos_for(
     return photos
 
 
-def _facts_and_variants(
+def facts_and_variants(
     product_ids: list[int], styles: list[Style]
 ) -> tuple[dict[int, PhotoFacts], dict[tuple[int, int], VariantFile]]:
-    """``photo_facts`` and ``ready_variants`` in one round trip (a UNION ALL).
+    """Each product's photo facts and its newest ready variant per style, in one round trip
+    (a UNION ALL; on a busy database the round trip, not the work, is what a query costs).
 
-    Every grid needs both; on a busy database the round trip, not the work,
-    is what a query costs.
+    A variant made from an older photo (its source hash differs from the product's
+    analysed photo) is skipped, so a changed photo never shows a stale restyle.
     """
     if not styles:
         return photo_facts(product_ids), {}
@@ -327,7 +291,7 @@ def _facts_and_variants(
             candidates.append(
                 (product_id, style_id, name, width, height, version, source_hash, finished_at, pk, renditions)
             )
-    # Newest first, as ready_variants orders it: style version, finish time, row id.
+    # Newest first: style version, finish time (unfinished last), row id.
     candidates.sort(key=lambda row: (-row[5], -(row[7].timestamp() if row[7] else 0.0), -row[8]))
     variants: dict[tuple[int, int], VariantFile] = {}
     for product_id, style_id, name, width, height, version, source_hash, _finished, _pk, renditions in candidates:

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from stylerec_plugin.display import (
+    facts_and_variants,
     forget_storefront_state,
     original_photo,
-    photo_sizes,
     photos_for,
     ready_variants,
     storefront_state,
@@ -96,9 +96,10 @@ def product_detail(request, slug: str):
     shopper = Shopper.from_request(request)
     state = storefront_state(request)
     styles = list(Style.objects.filter(is_active=True))
-    variants = ready_variants([product.pk], styles)
+    facts, variants = facts_and_variants([product.pk], styles)
     statuses = variant_statuses([product.pk], styles)
-    original = original_photo(product, photo_sizes([product.pk]).get(product.pk))
+    known = facts.get(product.pk)
+    original = original_photo(product, (known.width, known.height) if known else None)
     options = [{"slug": "original", "name": _("Original"), "photo": original, "status": VariantStatus.READY}]
     for style in styles:
         variant = variants.get((product.pk, style.pk))
