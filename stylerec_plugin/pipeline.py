@@ -501,11 +501,12 @@ def protected_names(names: Sequence[str]) -> set[str]:
     for chunk in chunked(list(names), 500):
         used.update(RestyledImage.objects.filter(image__in=chunk).values_list("image", flat=True))
         # A smaller copy is in use while a row uses its parent with that width.
-        parents = {name: rendition_parent(name) for name in chunk}
-        for parent, widths in RestyledImage.objects.filter(
-            image__in={p for p in parents.values() if p}
-        ).values_list("image", "rendition_widths"):
-            used.update(rendition_names(parent, widths))
+        parents = {parent for parent in map(rendition_parent, chunk) if parent}
+        if parents:
+            for parent, widths in RestyledImage.objects.filter(image__in=parents).values_list(
+                "image", "rendition_widths"
+            ):
+                used.update(rendition_names(parent, widths))
         used.update(
             get_product_model()._default_manager.filter(**{f"{image_field_name()}__in": chunk}).values_list(
                 image_field_name(), flat=True

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
+from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
 from .conf import settings
@@ -29,12 +30,13 @@ def cache():
     return caches[settings.CACHE_ALIAS]
 
 
-def _generation(key: str) -> int:
-    value = cache().get(key)
-    if value is None:
-        value = 1
-        cache().add(key, value, None)
-    return value
+def _generations() -> tuple[int, int]:
+    """The styles and preferences generations, in one cache round trip."""
+    found = cache().get_many([STYLES_KEY, PREFERENCES_KEY])
+    for key in (STYLES_KEY, PREFERENCES_KEY):
+        if key not in found:
+            cache().add(key, 1, None)
+    return found.get(STYLES_KEY, 1), found.get(PREFERENCES_KEY, 1)
 
 
 def bump(key: str) -> None:
@@ -55,8 +57,8 @@ def cached(key: str, compute: Callable[[], Any]) -> Any:
 
 
 def style_key(shopper_key: str) -> str:
-    generation = f"{_generation(STYLES_KEY)}.{_generation(PREFERENCES_KEY)}"
-    return f"stylerec:style:{generation}:{shopper_key}"
+    styles, preferences = _generations()
+    return f"stylerec:style:{styles}.{preferences}:{shopper_key}"
 
 
 def session_key(shopper_key: str) -> str:
@@ -68,16 +70,24 @@ def forget_shopper(shopper_key: str) -> None:
     cache().delete_many([style_key(shopper_key), session_key(shopper_key)])
 
 
+def _drop_now_and_after_commit(key: str) -> None:
+    # Now, so this request sees its own write; after commit too, so a request that
+    # re-cached the old value before the commit does not keep it.
+    cache().delete(key)
+    transaction.on_commit(lambda: cache().delete(key))
+
+
 def _on_preference_changed(sender, instance, **kwargs) -> None:
-    cache().delete(style_key(instance.shopper_key))
+    _drop_now_and_after_commit(style_key(instance.shopper_key))
 
 
 def _on_style_changed(sender, instance, **kwargs) -> None:
     bump(STYLES_KEY)
+    transaction.on_commit(lambda: bump(STYLES_KEY))
 
 
 def _on_interaction_changed(sender, instance, **kwargs) -> None:
-    cache().delete(session_key(instance.shopper_key))
+    _drop_now_and_after_commit(session_key(instance.shopper_key))
 
 
 def connect_signals() -> None:

@@ -13,6 +13,7 @@ the signal the recommender's style part learns from.
 
 from __future__ import annotations
 
+import functools
 import math
 import random
 from dataclasses import dataclass, field
@@ -67,14 +68,13 @@ def style_affinity(products: list[Product], styles: list[Style]) -> dict[int, di
     by category only. Vectors are centred on the catalogue mean, as the
     recommender does, so cosines spread over -1..1 instead of sitting near 1.
     """
-    try:
-        from stylerec_plugin.engine import Stylizer
-    except ImportError:
-        return {}
     referenced = [s for s in styles if s.reference_image]
     if not referenced or not products:
         return {}
-    stylizer = _shared_stylizer(Stylizer)
+    try:
+        stylizer = _stylizer()
+    except ImportError:
+        return {}
     photos = np.stack([_vector(stylizer, p.image) for p in products])
     centre = photos.mean(axis=0)
     photos = _unit(photos - centre)
@@ -85,14 +85,12 @@ def style_affinity(products: list[Product], styles: list[Style]) -> dict[int, di
     return affinity
 
 
-_STYLIZER = None
+@functools.cache
+def _stylizer():
+    """One Stylizer per process: loading the predictor costs more than the vectors."""
+    from stylerec_plugin.engine import Stylizer
 
-
-def _shared_stylizer(factory):
-    global _STYLIZER
-    if _STYLIZER is None:
-        _STYLIZER = factory(max_side=512)
-    return _STYLIZER
+    return Stylizer(max_side=512)
 
 
 def _vector(stylizer, field_file) -> np.ndarray:
