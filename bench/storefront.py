@@ -60,19 +60,20 @@ def ensure_database() -> None:
 
 
 def setup_django() -> None:
+    """Django on the bench database, migrated (a kept database may predate a new migration)."""
     import django
+    from django.core.management import call_command
 
     django.setup()
+    call_command("migrate", verbosity=0)
 
 
 def seed(n_products: int, n_shoppers: int, seed_value: int, force: bool = False) -> None:
     ensure_database()
     setup_django()
-    from django.core.management import call_command
     from django.db import connection, transaction
     from django.utils import timezone
 
-    call_command("migrate", verbosity=0)
     from demo_shop.catalog.models import Category, Product
     from stylerec_plugin.models import (
         Interaction,
