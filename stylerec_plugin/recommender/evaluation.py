@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 
-from .collaborative import RatingSVD
+from .choice import PartLimits
+from .collaborative import AUTO, RatingSVD, parse_algorithms
 from .data import Events, aggregate, stratified_split, time_split
 from .hybrid import HybridRecommender
 from .metrics import ranking_metrics, top_k
@@ -38,6 +39,7 @@ class EvaluationRow:
     coverage: float
     fit_seconds: float
     users: int
+    fit_cpu_seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
@@ -56,6 +58,10 @@ class EvaluationResult:
     blend_weights: dict[str, float]
     chosen_params: dict[str, Any]
     validation: dict[str, Any]
+    choice: dict[str, Any] = field(default_factory=dict)
+    choice_lines: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+    cpu_seconds: float = 0.0
     extra: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -67,15 +73,18 @@ class EvaluationResult:
         lines = [
             f"{self.dataset} ({self.split} split, k={self.k}): {self.n_users} users, {self.n_items} items, "
             f"{self.n_train} train / {self.n_test} test pairs",
-            f"{'model':<38} {'P@k':>7} {'R@k':>7} {'NDCG@k':>7} {'MAP':>7} {'cover':>7} {'fit s':>8}",
+            f"{'model':<44} {'P@k':>7} {'R@k':>7} {'NDCG@k':>7} {'MAP':>7} {'cover':>7} {'fit s':>7} {'CPU s':>7}",
         ]
         for row in self.rows:
             lines.append(
-                f"{row.label:<38} {row.precision:7.4f} {row.recall:7.4f} {row.ndcg:7.4f} {row.map:7.4f} "
-                f"{row.coverage:7.4f} {row.fit_seconds:8.1f}"
+                f"{row.label:<44} {row.precision:7.4f} {row.recall:7.4f} {row.ndcg:7.4f} {row.map:7.4f} "
+                f"{row.coverage:7.4f} {row.fit_seconds:7.1f} {row.fit_cpu_seconds:7.1f}"
             )
         weights = ", ".join(f"{part} {weight:.2f}" for part, weight in self.blend_weights.items())
         lines.append(f"blend weights (chosen on validation): {weights}")
+        lines.append("what training chose:")
+        lines.extend(f"  {line}" for line in self.choice_lines)
+        lines.append(f"this split took {self.seconds:.1f} s ({self.cpu_seconds:.1f} s CPU)")
         return "\n".join(lines)
 
 
@@ -84,16 +93,24 @@ def evaluate(
     *,
     dataset: str = "",
     style_inputs: StyleInputs | None = None,
-    algorithms: Sequence[str] = ("implicit_svd",),
+    algorithms: str | Sequence[str] = AUTO,
     split: str = "user",
     k: int = 10,
     seed: int = 42,
     half_life_days: float | None = None,
     search: bool = True,
     part_params: dict[str, dict[str, Any]] | None = None,
+    time_budget_seconds: float | None = None,
+    limits: PartLimits | None = None,
     progress: Progress | None = None,
 ) -> EvaluationResult:
+    """Fit the hybrid on the train side of ``split`` and measure it, each part alone and
+    plain Surprise SVD on the test side. Every part the choice kept is refitted (also
+    those the blend gave no weight), so each can be shown alone."""
     say = progress or (lambda message: None)
+    started, started_cpu = time.perf_counter(), time.process_time()
+    if isinstance(algorithms, str):
+        algorithms = parse_algorithms(algorithms)
     pairs = aggregate(events, half_life_days)
     if split == "user":
         train, test = stratified_split(pairs, 0.75, seed)
@@ -113,6 +130,9 @@ def evaluate(
         seed=seed,
         part_params=part_params or {},
         validation_split=split,
+        time_budget_seconds=time_budget_seconds,
+        limits=limits or PartLimits(),
+        refit_unweighted=True,
     ).fit(train, progress=say)
 
     def measure(scores_for: Callable[[np.ndarray], np.ndarray]) -> Any:
@@ -125,7 +145,7 @@ def evaluate(
 
     rows: list[EvaluationRow] = []
 
-    def add(name: str, label: str, metrics, seconds: float) -> None:
+    def add(name: str, label: str, metrics, seconds: float, cpu_seconds: float) -> None:
         rows.append(
             EvaluationRow(
                 name,
@@ -137,6 +157,7 @@ def evaluate(
                 metrics.coverage,
                 float(seconds),
                 metrics.users,
+                float(cpu_seconds),
             )
         )
 
@@ -146,8 +167,9 @@ def evaluate(
         "Hybrid (" + " + ".join(p for p in hybrid.parts if hybrid.blend_weights.get(p)) + ")",
         measure(hybrid.score),
         hybrid.fit_seconds,
+        hybrid.choice.cpu_seconds,
     )
-    collaborative = [p for p in hybrid.parts if p not in ("style", "popular")]
+    collaborative = [p for p in hybrid.parts if p not in ("style", "popular") and p in hybrid.scorers]
     if len(collaborative) > 1:
         weights = {p: hybrid.blend_weights.get(p, 0.0) for p in collaborative}
         if sum(weights.values()) > 0:
@@ -161,13 +183,15 @@ def evaluate(
                 "Collaborative parts blended",
                 measure(collab_scores),
                 sum(hybrid.scorers[p].fit_seconds for p in collaborative),
+                sum(hybrid.scorers[p].fit_cpu_seconds for p in collaborative),
             )
     for part in hybrid.parts:
-        scorer = hybrid.scorers[part]
-        add(part, f"{scorer.label} alone", measure(scorer.score), scorer.fit_seconds)
+        scorer = hybrid.scorers.get(part)
+        if scorer is not None:
+            add(part, f"{scorer.label} alone", measure(scorer.score), scorer.fit_seconds, scorer.fit_cpu_seconds)
     say("fitting plain Surprise SVD (rating prediction)")
     baseline = RatingSVD().fit(train)
-    add("svd", RatingSVD.label, measure(baseline.score), baseline.fit_seconds)
+    add("svd", RatingSVD.label, measure(baseline.score), baseline.fit_seconds, baseline.fit_cpu_seconds)
     extra: dict[str, Any] = {}
     for part in collaborative + ["svd"]:
         scorer = baseline if part == "svd" else hybrid.scorers[part]
@@ -185,6 +209,10 @@ def evaluate(
         blend_weights=hybrid.blend_weights,
         chosen_params=hybrid.chosen_params,
         validation=hybrid.validation,
+        choice=hybrid.choice.as_dict(),
+        choice_lines=hybrid.choice.summary(),
+        seconds=time.perf_counter() - started,
+        cpu_seconds=time.process_time() - started_cpu,
         extra=extra,
     )
 

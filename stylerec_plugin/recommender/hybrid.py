@@ -2,9 +2,16 @@
 
 Every choice is made on a validation split carved out of the training pairs
 (per-user 75/25 by default): each part's parameters from its small search
-space, then the blend weights on a simplex grid. The parts are then refitted
-on all training pairs with the chosen parameters. Each part's scores are
-standardised per shopper before blending, so weights compare like with like.
+space, then the blend weights on a simplex grid refined by small moves. The
+parts the blend weighs are then refitted on all training pairs with the chosen
+parameters. Each part's scores are standardised per shopper before blending,
+so weights compare like with like.
+
+The choice is cost-aware: a part is left out before it costs anything when a
+hard limit rules it out (EASE^R's catalogue size, memory), or when a short
+probe fit says its validation fit and refit would not end within the time
+budget; cheap parts go first. :func:`fit_hybrid` is the entry point training
+calls; the :class:`~.choice.TrainingChoice` it returns says what was used and why.
 """
 
 from __future__ import annotations
@@ -18,14 +25,28 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from .collaborative import Popularity, Scorer, make_scorer, parse_algorithms
+from .choice import (
+    DEFAULT_TIME_BUDGET_SECONDS,
+    FIXED,
+    SKIPPED,
+    UNUSED,
+    USED,
+    CandidateReport,
+    PartLimits,
+    PartReport,
+    TrainingChoice,
+    format_bytes,
+)
+from .collaborative import AUTO, EASE, Popularity, Scorer, ease_bytes, make_scorer, parse_algorithms
 from .data import Pairs, stratified_split, time_split
-from .metrics import ranking_metrics, top_k
+from .metrics import hit_matrix, ranking_metrics, top_k
 from .style import StyleInputs, StyleScorer
 
 # Reason codes shoppers see (translated by the Django adapter).
 REASON_FOR_PART = {
     "implicit_svd": "similar_shoppers",
+    "ease": "similar_shoppers",
+    "als": "similar_shoppers",
     "item_knn": "similar_shoppers",
     "user_knn": "similar_shoppers",
     "svd": "similar_shoppers",
@@ -63,6 +84,59 @@ class Ranking:
     reason_styles: np.ndarray  # style row for "style" reasons, else -1
 
 
+def _seconds(value: float) -> str:
+    return f"{value:,.0f} s" if value >= 10 else f"{value:.2g} s"
+
+
+@dataclass
+class _Round:
+    """One validation split: fit on ``fit_part``, judge on ``relevant`` for ``users``."""
+
+    fit_part: Pairs
+    seen: sp.csr_matrix
+    relevant: sp.csr_matrix
+    users: np.ndarray
+
+
+@dataclass
+class _Fitted:
+    """A part's best setting so far, with its validation scorers (one per round)."""
+
+    ndcg: float
+    params: dict[str, Any]
+    scorers: list[Scorer]
+    tops: list[np.ndarray]
+    seconds: float
+
+
+@dataclass
+class _BlendBoard:
+    """Validation NDCG@k of a weighted blend, on a fixed candidate set per shopper."""
+
+    scores: np.ndarray  # (parts, users, candidates) standardised
+    valid: np.ndarray  # (users, candidates)
+    hits: np.ndarray  # (users, candidates) candidate is relevant
+    n_relevant: np.ndarray  # (users,)
+    k: int
+
+    def __post_init__(self) -> None:
+        discounts = 1.0 / np.log2(np.arange(2, self.k + 2))
+        self.discounts = discounts
+        self.ideal = np.cumsum(discounts)[np.clip(np.minimum(self.n_relevant, self.k), 1, None) - 1]
+
+    def ndcg(self, weights: Sequence[float]) -> float:
+        blended = np.tensordot(np.asarray(weights, dtype=np.float32), self.scores, axes=1)
+        blended[~self.valid] = -np.inf
+        k = min(self.k, blended.shape[1])
+        part = np.argpartition(-blended, k - 1, axis=1)[:, :k]
+        order = np.argsort(-np.take_along_axis(blended, part, axis=1), axis=1, kind="stable")
+        best = np.take_along_axis(part, order, axis=1)
+        hits = np.take_along_axis(self.hits, best, axis=1)
+        dcg = (hits * self.discounts[:k]).sum(axis=1)
+        judged = self.n_relevant > 0
+        return float((dcg / self.ideal)[judged].mean()) if judged.any() else 0.0
+
+
 @dataclass
 class HybridRecommender:
     algorithms: Sequence[str] = ("implicit_svd",)
@@ -83,6 +157,15 @@ class HybridRecommender:
     validation_split: str = "user"
     # Fixed blend weights skip the validation search for them.
     blend_weights: dict[str, float] | None = None
+    # Wall seconds the whole fit may take, validation search included (None: no limit).
+    # Parts whose probe-estimated cost does not fit in what is left are skipped.
+    time_budget_seconds: float | None = None
+    limits: PartLimits = field(default_factory=PartLimits)
+    # Refit parts the blend gave no weight too (the evaluation shows each part alone);
+    # training leaves them out. Style and popularity are always fitted.
+    refit_unweighted: bool = False
+    # The blend search ranks among each part's best this many items per shopper.
+    blend_candidates: int = 100
 
     def __post_init__(self) -> None:
         self.algorithms = parse_algorithms(list(self.algorithms))
@@ -95,6 +178,7 @@ class HybridRecommender:
         self.chosen_params: dict[str, dict[str, Any]] = {}
         self.validation: dict[str, Any] = {}
         self.fit_seconds: float | None = None
+        self.choice: TrainingChoice | None = None
 
     # -- fitting ------------------------------------------------------------------------
 
@@ -104,6 +188,13 @@ class HybridRecommender:
         if part == "popular":
             return Popularity(**params)
         return make_scorer(part, **params)
+
+    def _label(self, part: str) -> str:
+        if part == "style":
+            return StyleScorer.label
+        if part == "popular":
+            return Popularity.label
+        return make_scorer(part).label
 
     def _candidates(self, part: str) -> list[dict[str, Any]]:
         if part in self.part_params:
@@ -122,9 +213,23 @@ class HybridRecommender:
         # Small data sets give noisy validation scores: average over several splits.
         return 3 if len(train) < 20_000 else 1
 
-    def fit(self, train: Pairs, progress: Progress | None = None) -> HybridRecommender:
-        started = time.perf_counter()
-        say = progress or (lambda message: None)
+    def _limit_reason(self, part: str, train: Pairs) -> str:
+        """Why ``part`` must not be fitted at all on ``train`` (empty: it may)."""
+        if part in ("style", "popular"):
+            return ""
+        n_users, n_items, n_pairs = train.n_users, train.n_items, len(train)
+        if part == "ease" and EASE.system_size(n_users, n_items) > self.limits.ease_max_items:
+            size = f"{n_items:,} items" if n_items <= n_users else f"{n_items:,} items and {n_users:,} shoppers"
+            return (
+                f"{size} > limit {self.limits.ease_max_items:,} "
+                f"(would need ~{format_bytes(ease_bytes(n_items, n_users))})"
+            )
+        needed = self._new_scorer(part, self._candidates(part)[0]).estimate_bytes(n_users, n_items, n_pairs)
+        if needed > self.limits.memory():
+            return f"would need ~{format_bytes(needed)} > memory limit {format_bytes(self.limits.memory())}"
+        return ""
+
+    def _make_rounds(self, train: Pairs) -> list[_Round]:
         rounds = []
         n_rounds = 1 if self.validation_split == "time" else self._rounds(train)
         for round_index in range(n_rounds):
@@ -139,69 +244,241 @@ class HybridRecommender:
                 rng = np.random.default_rng(self.seed + round_index)
                 users = np.sort(rng.choice(users, self.max_validation_users, replace=False))
             if len(users):
-                rounds.append((fit_part, fit_part.matrix(binary=True), validation.matrix(binary=True), users))
-        self.validation["rounds"] = len(rounds)
-        # Per part: the chosen candidate's standardised validation scores, one array per round.
-        validation_scores: dict[str, list[np.ndarray]] = {}
-        needs_validation = bool(rounds) and (
-            self.blend_weights is None or any(len(self._candidates(p)) > 1 for p in self.parts)
+                rounds.append(_Round(fit_part, fit_part.matrix(binary=True), validation.matrix(binary=True), users))
+        return rounds
+
+    def fit(self, train: Pairs, progress: Progress | None = None) -> HybridRecommender:
+        started, started_cpu = time.perf_counter(), time.process_time()
+        say = progress or (lambda message: None)
+        budget = self.time_budget_seconds
+        deadline = started + budget if budget is not None else np.inf
+        choice = TrainingChoice(
+            budget_seconds=budget,
+            n_users=train.n_users,
+            n_items=train.n_items,
+            n_pairs=len(train),
+            validation_split=self.validation_split,
         )
+        reports = {part: PartReport(part, self._label(part), SKIPPED) for part in self.parts}
+        choice.parts = [reports[part] for part in self.parts]
+        self.choice = choice
         for part in self.parts:
-            candidates = self._candidates(part)
-            if not needs_validation or (len(candidates) == 1 and self.blend_weights is not None):
-                self.chosen_params[part] = candidates[0]
-                continue
-            best = None
-            for params in candidates:
-                say(f"validating {part} {params}")
-                ndcgs, scores_per_round, seconds = [], [], 0.0
-                for fit_part, seen, relevant, users in rounds:
-                    scorer = self._new_scorer(part, params).fit(fit_part)
-                    seconds += scorer.fit_seconds or 0.0
-                    scores = standardise(scorer.score(users))
-                    top = top_k(scores, self.k, seen, users)
-                    ndcgs.append(ranking_metrics(top, relevant, users, train.n_items, self.k).ndcg)
-                    scores_per_round.append(scores)
-                ndcg = float(np.mean(ndcgs))
-                self.validation.setdefault("parts", {}).setdefault(part, []).append(
-                    {"params": params, "ndcg": ndcg, "fit_seconds": seconds}
+            reports[part].reason = self._limit_reason(part, train)
+        active = [part for part in self.parts if not reports[part].reason]
+
+        rounds = self._make_rounds(train) if len(train) else []
+        needs_validation = bool(rounds) and (
+            self.blend_weights is None or any(len(self._candidates(p)) > 1 for p in active)
+        )
+        best: dict[str, _Fitted] = {}
+        if needs_validation:
+            choice.validation_rounds = len(rounds)
+            choice.validation_users = int(sum(len(r.users) for r in rounds))
+            self.validation["rounds"] = len(rounds)
+            fit_share = len(train) / max(1, len(rounds[0].fit_part))
+            collaborative = [p for p in active if p not in ("style", "popular")]
+            estimates = {}
+            for part in collaborative:
+                say(f"estimating the cost of {part}")
+                probe = self._new_scorer(part, self._candidates(part)[0])
+                estimates[part] = probe.estimate_fit_seconds(rounds[0].fit_part)
+                reports[part].estimated_seconds = estimates[part] * fit_share
+                reports[part].estimated_bytes = probe.estimate_bytes(train.n_users, train.n_items, len(train))
+            # Cheap parts first, so an expensive one is what the budget leaves out.
+            order = [p for p in active if p not in collaborative] + sorted(collaborative, key=estimates.__getitem__)
+            # Refits promised to the parts kept so far, and a reserve for the blend search.
+            committed = 0.0 if budget is None else min(0.05 * budget, 30.0)
+            for part in order:
+                fitted = self._validate_part(
+                    part, rounds, reports[part], estimates.get(part), fit_share, deadline - committed, say
                 )
-                if best is None or ndcg > best[0]:
-                    best = (ndcg, params, scores_per_round)
-            self.chosen_params[part] = best[1]
-            validation_scores[part] = best[2]
+                if fitted is not None:
+                    best[part] = fitted
+                    committed += fitted.seconds / len(rounds) * fit_share
+            active = [part for part in active if part in best]
+
         if self.blend_weights is None:
-            self.blend_weights = self._search_blend(validation_scores, rounds, train.n_items, say)
-        for part in self.parts:
+            if best:
+                blend_started = time.perf_counter()
+                say(f"searching blend weights over {len(best)} parts")
+                weights, choice.blend_ndcg = self._search_blend(best, rounds)
+                choice.blend_seconds = time.perf_counter() - blend_started
+                self.validation["blend_ndcg"] = choice.blend_ndcg
+            else:
+                # Nothing to validate on (tiny data): every usable part counts the same.
+                weights = {p: 1.0 / len(active) for p in active}
+        else:
+            weights = {p: float(w) for p, w in self.blend_weights.items() if p in active}
+            total = sum(weights.values())
+            if 0 < total and len(weights) < len([p for p in self.blend_weights if p in self.parts]):
+                # A part with a given weight was left out (limits): the others share its weight.
+                weights = {p: w / total for p, w in weights.items()}
+        self.blend_weights = {p: float(weights.get(p, 0.0)) for p in self.parts}
+        best.clear()
+
+        for part in active:
+            report = reports[part]
+            self.chosen_params[part] = report.params or self._candidates(part)[0]
+            report.params = self.chosen_params[part]
+            report.weight = self.blend_weights[part]
+            if not needs_validation:
+                report.status = FIXED
+            elif report.weight > 0:
+                report.status = USED
+            else:
+                report.status, report.reason = UNUSED, "no weight in the validation blend"
+            if report.weight == 0 and part not in ("style", "popular") and not self.refit_unweighted:
+                continue
             say(f"fitting {part}")
-            self.scorers[part] = self._new_scorer(part, self.chosen_params[part]).fit(train)
+            scorer = self._new_scorer(part, self.chosen_params[part]).fit(train)
+            self.scorers[part] = scorer
+            report.fit_seconds, report.fit_cpu_seconds = scorer.fit_seconds, scorer.fit_cpu_seconds
         self.popularity = self.scorers.get("popular") or Popularity().fit(train)
         self.n_users, self.n_items = train.n_users, train.n_items
         self.fit_seconds = time.perf_counter() - started
+        choice.blend_weights = dict(self.blend_weights)
+        choice.elapsed_seconds = self.fit_seconds
+        choice.cpu_seconds = time.process_time() - started_cpu
         return self
 
-    def _search_blend(self, scores: dict[str, list[np.ndarray]], rounds, n_items: int, say) -> dict[str, float]:
-        parts = [p for p in self.parts if p in scores]
-        if not parts:
-            # Nothing to validate on (tiny data): every part counts the same.
-            return {p: 1.0 / len(self.parts) for p in self.parts}
-        if len(parts) == 1:
-            return {p: (1.0 if p == parts[0] else 0.0) for p in self.parts}
-        steps = 10 if len(parts) <= 3 else 8 if len(parts) == 4 else 5
-        say(f"searching blend weights over {len(parts)} parts")
-        best = None
-        for weights in simplex_grid(len(parts), steps):
-            ndcgs = []
-            for index, (_fit_part, seen, relevant, users) in enumerate(rounds):
-                blended = sum(w * scores[p][index] for w, p in zip(weights, parts, strict=True) if w)
-                top = top_k(blended, self.k, seen, users)
-                ndcgs.append(ranking_metrics(top, relevant, users, n_items, self.k).ndcg)
+    def _validate_part(
+        self,
+        part: str,
+        rounds: list[_Round],
+        report: PartReport,
+        estimate: float | None,
+        fit_share: float,
+        deadline: float,
+        say: Progress,
+    ) -> _Fitted | None:
+        """Fit each setting of ``part`` on every round while the budget allows; the best wins.
+
+        ``estimate`` is the probe's seconds for one validation fit of the first
+        setting (None: a cheap part, never skipped). A setting is tried only if
+        its validation fits, and the refit on all training pairs should it win,
+        end before ``deadline``. Sets ``report.reason`` when nothing was tried.
+        """
+        candidates = self._candidates(part)
+        budget = self.time_budget_seconds
+        calibration = 1.0  # measured / probed seconds, known after the first setting
+        first_probe = estimate
+        fitted: _Fitted | None = None
+        for index, params in enumerate(candidates):
+            if estimate is not None and budget is not None:
+                if index == 0:
+                    expected = estimate
+                else:
+                    probe = self._new_scorer(part, params).estimate_fit_seconds(rounds[0].fit_part)
+                    expected = probe * calibration
+                refit = expected * fit_share - (fitted.seconds / len(rounds) * fit_share if fitted else 0.0)
+                needed = expected * len(rounds) + max(0.0, refit)
+                left = deadline - time.perf_counter()
+                if needed > left:
+                    if fitted is None:
+                        report.reason = (
+                            f"estimated {_seconds(needed)} for its validation fit and refit > "
+                            f"{_seconds(max(left, 0.0))} left of the {budget:g} s budget"
+                        )
+                        return None
+                    report.candidates_not_tried = len(candidates) - index
+                    break
+            say(f"validating {part} {params}")
+            ndcgs, scorers, tops, seconds, cpu = [], [], [], 0.0, 0.0
+            for round_ in rounds:
+                scorer = self._new_scorer(part, params).fit(round_.fit_part)
+                seconds += scorer.fit_seconds or 0.0
+                cpu += scorer.fit_cpu_seconds or 0.0
+                top = self._top(scorer, round_)
+                n_items = round_.seen.shape[1]
+                ndcgs.append(ranking_metrics(top[:, : self.k], round_.relevant, round_.users, n_items, self.k).ndcg)
+                scorers.append(scorer)
+                tops.append(top)
             ndcg = float(np.mean(ndcgs))
-            if best is None or ndcg > best[0] + 1e-12:
-                best = (ndcg, weights)
-        self.validation["blend_ndcg"] = best[0]
-        chosen = dict(zip(parts, best[1], strict=True))
-        return {p: float(chosen.get(p, 0.0)) for p in self.parts}
+            report.candidates.append(CandidateReport(dict(params), ndcg, seconds, cpu))
+            self.validation.setdefault("parts", {}).setdefault(part, []).append(
+                {"params": params, "ndcg": ndcg, "fit_seconds": seconds}
+            )
+            if index == 0 and first_probe:
+                calibration = (seconds / len(rounds)) / first_probe
+            if fitted is None or ndcg > fitted.ndcg:
+                fitted = _Fitted(ndcg, dict(params), scorers, tops, seconds)
+        report.params = fitted.params
+        report.validation_ndcg = fitted.ndcg
+        return fitted
+
+    def _top(self, scorer: Scorer, round_: _Round, batch: int = 1024) -> np.ndarray:
+        """The scorer's best ``blend_candidates`` unseen items per validation user, best first."""
+        n = max(self.k, min(self.blend_candidates, round_.seen.shape[1]))
+        out = []
+        for start in range(0, len(round_.users), batch):
+            users = round_.users[start : start + batch]
+            out.append(top_k(scorer.score(users), n, round_.seen, users, copy=False))
+        return np.concatenate(out)
+
+    def _search_blend(self, best: dict[str, _Fitted], rounds: list[_Round]) -> tuple[dict[str, float], float]:
+        """Blend weights on a simplex grid, then refined by small moves, judged on validation NDCG.
+
+        Each round's candidates are the union of every part's best items per
+        shopper; every part's standardised scores on them are blended, so a
+        weight vector costs a few small array operations whatever the catalogue.
+        """
+        parts = [p for p in self.parts if p in best]
+        if len(parts) == 1:
+            return {parts[0]: 1.0}, best[parts[0]].ndcg
+        boards = [self._board(best, parts, index, round_) for index, round_ in enumerate(rounds)]
+
+        def judge(weights: Sequence[float]) -> float:
+            return float(np.mean([board.ndcg(weights) for board in boards]))
+
+        steps = 10 if len(parts) <= 4 else 8 if len(parts) == 5 else 5
+        scored = [(judge(w), w) for w in simplex_grid(len(parts), steps)]
+        top_ndcg, top_weights = max(scored, key=lambda item: item[0])
+        # Refine: move half a grid step between two parts while that helps.
+        weights = np.array(top_weights)
+        step = 0.5 / steps
+        for _ in range(40):
+            improved = False
+            for a, b in itertools.permutations(range(len(parts)), 2):
+                if weights[a] < step - 1e-12:
+                    continue
+                trial = weights.copy()
+                trial[a] -= step
+                trial[b] += step
+                value = judge(trial)
+                if value > top_ndcg + 1e-9:
+                    top_ndcg, weights, improved = value, trial, True
+            if not improved:
+                break
+        weights = np.round(weights / weights.sum(), 4)
+        return {p: float(w) for p, w in zip(parts, weights, strict=True)}, top_ndcg
+
+    def _board(self, best: dict[str, _Fitted], parts: list[str], index: int, round_: _Round) -> _BlendBoard:
+        """The candidates of one round and every part's standardised scores on them."""
+        stacked = np.concatenate([best[p].tops[index] for p in parts], axis=1)
+        stacked = np.sort(stacked, axis=1)
+        duplicate = np.zeros(stacked.shape, dtype=bool)
+        duplicate[:, 1:] = stacked[:, 1:] == stacked[:, :-1]
+        stacked[duplicate] = -1
+        # Valid candidates first in each row, then pad with -1.
+        order = np.argsort(stacked < 0, axis=1, kind="stable")
+        candidates = np.take_along_axis(stacked, order, axis=1)
+        width = int((candidates >= 0).sum(axis=1).max())
+        candidates = candidates[:, :width]
+        valid = candidates >= 0
+        safe = np.maximum(candidates, 0)
+        scores = []
+        for part in parts:
+            scorer = best[part].scorers[index]
+            block = np.empty(candidates.shape, dtype=np.float32)
+            for start in range(0, len(round_.users), 1024):
+                users = round_.users[start : start + 1024]
+                z = standardise(scorer.score(users))
+                block[start : start + len(users)] = np.take_along_axis(z, safe[start : start + len(users)], axis=1)
+            block[~valid] = 0.0
+            scores.append(block)
+        hits = hit_matrix(candidates, round_.relevant, round_.users) & valid
+        n_relevant = np.diff(round_.relevant.indptr)[round_.users]
+        return _BlendBoard(np.stack(scores), valid, hits, n_relevant, self.k)
 
     # -- scoring ------------------------------------------------------------------------
 
@@ -276,4 +553,47 @@ class HybridRecommender:
             "blend_weights": self.blend_weights,
             "validation": self.validation,
             "fit_seconds": self.fit_seconds,
+            "choice": self.choice.as_dict() if self.choice else None,
         }
+
+
+def fit_hybrid(
+    train: Pairs,
+    *,
+    style_inputs: StyleInputs | None = None,
+    algorithms: str | Sequence[str] = AUTO,
+    time_budget_seconds: float | None = DEFAULT_TIME_BUDGET_SECONDS,
+    limits: PartLimits | None = None,
+    search: bool = True,
+    part_params: dict[str, dict[str, Any]] | None = None,
+    blend_weights: dict[str, float] | None = None,
+    validation_split: str = "user",
+    k: int = 10,
+    seed: int = 0,
+    refit_unweighted: bool = False,
+    progress: Progress | None = None,
+) -> tuple[HybridRecommender, TrainingChoice]:
+    """Fit the candidate parts on ``train`` within ``time_budget_seconds``, choose their settings
+    and blend weights on validation, refit what the blend uses, and say why.
+
+    ``train`` holds the preference strengths per (shopper, product) and the
+    catalogue size (``n_items``); ``style_inputs`` the product and style vectors
+    (None: no style part); ``algorithms`` the collaborative candidates ("auto":
+    EASE^R, ALS and implicit SVD). Returns the fitted hybrid (``rank()`` builds
+    the lists) and its :class:`~.choice.TrainingChoice`.
+    """
+    names = parse_algorithms(algorithms) if isinstance(algorithms, str) else list(algorithms)
+    hybrid = HybridRecommender(
+        algorithms=names,
+        style_inputs=style_inputs,
+        search=search,
+        part_params=part_params or {},
+        blend_weights=blend_weights,
+        validation_split=validation_split,
+        k=k,
+        seed=seed,
+        time_budget_seconds=time_budget_seconds,
+        limits=limits or PartLimits(),
+        refit_unweighted=refit_unweighted,
+    ).fit(train, progress=progress)
+    return hybrid, hybrid.choice

@@ -99,7 +99,7 @@ def test_implicit_ranking_beats_rating_prediction(small_shop_split):
     def ndcg(scorer):
         return ranking_metrics(top_k(scorer.score(users), 10, seen, users), relevant, users, pairs.n_items).ndcg
 
-    implicit = ndcg(ImplicitSVD(n_epochs=20, n_factors=16).fit(train))
+    implicit = ndcg(ImplicitSVD(n_epochs=20, n_factors=16, lr=0.01).fit(train))
     rating = ndcg(RatingSVD().fit(train))
     assert implicit > rating * 1.5, (implicit, rating)
 
