@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/recommender_scale.py                      # 100k shoppers, 10k products, 1M events
     .venv/bin/python bench/recommender_scale.py --best               # + the best setting found at any cost
-    .venv/bin/python bench/recommender_scale.py --svd-grid 10:2,20:4,30:6,50:6   # implicit SVD epochs:negatives
+    .venv/bin/python bench/recommender_scale.py --no-choice --svd-grid 10:2,20:4,30:6   # implicit SVD alone
     .venv/bin/python bench/recommender_scale.py --ease-memory 2000,5000,10000,20000
     .venv/bin/python bench/recommender_scale.py --shoppers 1000000 --products 100000 \
         --interactions 10000000 --precompute-sample 20000                    # the 10x run
@@ -30,6 +30,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -150,18 +151,23 @@ def _say(message: str) -> None:
 
 
 def svd_grid(args, train, test) -> None:
-    """Implicit SVD alone: quality against fit time for epochs x negatives."""
+    """Implicit SVD alone: quality against fit time for epochs x negatives (x lr, reg, factors)."""
     users = np.unique(test.users)
-    print(f"\n== implicit SVD alone ({args.factors} factors), held-out NDCG@10 ==")
-    print(f"  {'epochs':>6} {'negatives':>9} {'lr':>6} {'NDCG@10':>8} {'fit s':>7} {'CPU s':>7}")
+    defaults = ImplicitSVD.default_params
+    print("\n== implicit SVD alone, held-out NDCG@10 ==")
+    header = ("epochs", 6), ("negatives", 9), ("lr", 6), ("reg", 6), ("factors", 7), ("NDCG@10", 8), ("fit s", 7)
+    print("  " + " ".join(f"{name:>{width}}" for name, width in header) + f" {'CPU s':>7}")
     for setting in args.svd_grid.split(","):
-        epochs, ratio, *rest = setting.split(":")
-        lr = float(rest[0]) if rest else ImplicitSVD.default_params["lr"]
-        scorer = ImplicitSVD(n_factors=args.factors, n_epochs=int(epochs), negative_ratio=float(ratio), lr=lr)
-        scorer.fit(train)
+        values = setting.split(":")
+        epochs, ratio = int(values[0]), float(values[1])
+        lr = float(values[2]) if len(values) > 2 else defaults["lr"]
+        reg = float(values[3]) if len(values) > 3 else defaults["reg"]
+        factors = int(values[4]) if len(values) > 4 else defaults["n_factors"]
+        scorer = ImplicitSVD(n_factors=factors, n_epochs=epochs, negative_ratio=ratio, lr=lr, reg=reg).fit(train)
         ndcg = held_out_ndcg(scorer, train, test, users)
         print(
-            f"  {epochs:>6} {ratio:>9} {lr:>6g} {ndcg:8.4f} {scorer.fit_seconds:7.1f} {scorer.fit_cpu_seconds:7.1f}",
+            f"  {epochs:>6} {ratio:>9g} {lr:>6g} {reg:>6g} {factors:>7} {ndcg:8.4f} "
+            f"{scorer.fit_seconds:7.1f} {scorer.fit_cpu_seconds:7.1f}",
             flush=True,
         )
 
@@ -208,6 +214,12 @@ def serving_in_memory(lists: dict[int, list], purchased) -> str:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument(
+        "--data",
+        choices=["synthetic", "movielens-100k", "instacart-sample"],
+        default="synthetic",
+        help="the synthetic shop (sizes below) or a real data set read from its cached wheel",
+    )
     parser.add_argument("--shoppers", type=int, default=100_000)
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
@@ -220,8 +232,9 @@ def main() -> None:
     )
     parser.add_argument("--best", action="store_true", help="also fit every part at any cost, without a budget")
     parser.add_argument("--no-choice", action="store_true", help="skip the budgeted run (with --svd-grid etc.)")
-    parser.add_argument("--svd-grid", metavar="E:N[:LR],...", help="implicit SVD alone for these epochs:negatives")
-    parser.add_argument("--factors", type=int, default=ImplicitSVD.default_params["n_factors"])
+    parser.add_argument(
+        "--svd-grid", metavar="E:N[:LR[:REG[:F]]],...", help="implicit SVD alone: epochs:negatives[:lr[:reg[:factors]]]"
+    )
     parser.add_argument("--ease-memory", metavar="ITEMS,...", help="EASE^R's time and memory at these sizes")
     parser.add_argument("--ease-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--top-n", type=int, default=100)
@@ -241,9 +254,10 @@ def main() -> None:
         ease_one(args.ease_one)
         return
 
+    sizes = f"{args.shoppers:,} shoppers, {args.products:,} products, {args.interactions:,} interactions"
     print(
-        f"StyleRec recommender scale benchmark: {args.shoppers:,} shoppers, {args.products:,} products, "
-        f"{args.interactions:,} interactions; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}",
+        f"StyleRec recommender scale benchmark: {sizes if args.data == 'synthetic' else args.data}; "
+        f"{os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
     if args.ease_memory:
@@ -251,8 +265,14 @@ def main() -> None:
         if args.no_choice and not args.svd_grid:
             return
     with Clock() as clock:
-        shop = make_shop(args.shoppers, args.products, args.interactions, dim=100, seed=0)
-        pairs = data.aggregate(shop.events, half_life_days=30.0)
+        if args.data == "synthetic":
+            shop = make_shop(args.shoppers, args.products, args.interactions, dim=100, seed=0)
+            pairs = data.aggregate(shop.events, half_life_days=30.0)
+        else:
+            loader = {"movielens-100k": data.load_movielens_100k, "instacart-sample": data.load_instacart_sample}
+            events = loader[args.data]()
+            shop = SimpleNamespace(events=events, style_inputs=None, kinds=np.zeros(len(events), dtype=int))
+            pairs = data.aggregate(events)
         train, test = data.stratified_split(pairs, 0.75, seed=42)
     print(
         f"generate + aggregate + split: {clock}; {len(pairs):,} pairs, {len(train):,} train / {len(test):,} held out; "

@@ -107,6 +107,11 @@ class TrainingChoice:
     validation_rounds: int = 0
     validation_users: int = 0
     blend_ndcg: float | None = None
+    # Validation gain of the blend over the best part alone, and its standard error.
+    blend_gain: float | None = None
+    blend_gain_error: float | None = None
+    # Set when the best part alone was kept instead of a blend (the gain was noise).
+    blend_note: str = ""
     blend_seconds: float = 0.0
     elapsed_seconds: float = 0.0
     cpu_seconds: float = 0.0
@@ -142,6 +147,12 @@ class TrainingChoice:
                 f"validation: {self.validation_split} split, {self.validation_rounds} round(s), "
                 f"{self.validation_users:,} shoppers; blend NDCG {self.blend_ndcg or 0.0:.4f} "
                 f"(weights searched in {self.blend_seconds:.1f} s)"
+            )
+        if self.blend_gain is not None:
+            lines.append(
+                f"blend vs best part alone on validation: {self.blend_gain:+.4f} "
+                f"(standard error {self.blend_gain_error or 0.0:.4f})"
+                + (f"; {self.blend_note}" if self.blend_note else "")
             )
         lines.extend(p.line() for p in self.parts)
         return lines

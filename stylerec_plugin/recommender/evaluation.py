@@ -9,10 +9,15 @@ chosen on a validation split carved out of train, never on test.
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
+import resource
+import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -215,6 +220,56 @@ def evaluate(
         cpu_seconds=time.process_time() - started_cpu,
         extra=extra,
     )
+
+
+def _say_to_stderr(label: str, started: float, message: str) -> None:
+    print(f"[{time.time() - started:6.1f} s] {label}: {message}", file=sys.stderr, flush=True)
+
+
+def _task(kind: str, payload: Any, options: dict[str, Any], verbose_since: float | None) -> Any:
+    if kind == "rmse":
+        return surprise_rmse_check(payload)
+    progress = functools.partial(_say_to_stderr, f"{options['split']} split", verbose_since) if verbose_since else None
+    return evaluate(payload, progress=progress, **options)
+
+
+def evaluate_splits(
+    events: Events,
+    splits: Sequence[str],
+    *,
+    rmse_rows: Sequence[tuple[str, str, float, float]] | None = None,
+    jobs: int | None = None,
+    verbose: bool = False,
+    **options: Any,
+) -> tuple[list[EvaluationResult], dict[str, float] | None, float]:
+    """:func:`evaluate` on each split (and the Surprise RMSE check when ``rmse_rows`` are given).
+
+    The tasks are independent, so with ``jobs`` > 1 (default: one per task, at
+    most one per CPU) they run in parallel processes, started fresh ("spawn":
+    nothing of the caller, e.g. a database connection, is inherited). Returns
+    the results in ``splits`` order, the RMSE check, and the CPU seconds the
+    worker processes used.
+    """
+    tasks: list[tuple[str, Any, dict[str, Any]]] = [
+        ("evaluate", events, {**options, "split": split}) for split in splits
+    ]
+    if rmse_rows is not None:
+        tasks.append(("rmse", list(rmse_rows), {}))
+    jobs = jobs or min(len(tasks), os.cpu_count() or 1)
+    since = time.time() if verbose else None
+    if jobs <= 1 or len(tasks) <= 1:
+        outputs = [_task(kind, payload, task_options, since) for kind, payload, task_options in tasks]
+        child_cpu = 0.0
+    else:
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = [pool.submit(_task, kind, payload, opts, since) for kind, payload, opts in tasks]
+            outputs = [future.result() for future in futures]
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        child_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    rmse = outputs.pop() if rmse_rows is not None else None
+    return outputs, rmse, child_cpu
 
 
 def predict_agreement(scorer, train, samples: int = 200, seed: int = 0) -> float:

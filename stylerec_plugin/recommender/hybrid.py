@@ -125,6 +125,11 @@ class _BlendBoard:
         self.ideal = np.cumsum(discounts)[np.clip(np.minimum(self.n_relevant, self.k), 1, None) - 1]
 
     def ndcg(self, weights: Sequence[float]) -> float:
+        per_user = self.per_user(weights)
+        return float(per_user.mean()) if len(per_user) else 0.0
+
+    def per_user(self, weights: Sequence[float]) -> np.ndarray:
+        """NDCG@k of each judged shopper (those with a relevant validation item)."""
         blended = np.tensordot(np.asarray(weights, dtype=np.float32), self.scores, axes=1)
         blended[~self.valid] = -np.inf
         k = min(self.k, blended.shape[1])
@@ -133,8 +138,7 @@ class _BlendBoard:
         best = np.take_along_axis(part, order, axis=1)
         hits = np.take_along_axis(self.hits, best, axis=1)
         dcg = (hits * self.discounts[:k]).sum(axis=1)
-        judged = self.n_relevant > 0
-        return float((dcg / self.ideal)[judged].mean()) if judged.any() else 0.0
+        return (dcg / self.ideal)[self.n_relevant > 0]
 
 
 @dataclass
@@ -421,6 +425,9 @@ class HybridRecommender:
         Each round's candidates are the union of every part's best items per
         shopper; every part's standardised scores on them are blended, so a
         weight vector costs a few small array operations whatever the catalogue.
+        The blend is kept only when it beats the best part alone by more than
+        the standard error of that gain over the validation shoppers; a smaller
+        gain is noise, and the best part alone is the safer choice.
         """
         parts = [p for p in self.parts if p in best]
         if len(parts) == 1:
@@ -449,7 +456,21 @@ class HybridRecommender:
                     top_ndcg, weights, improved = value, trial, True
             if not improved:
                 break
-        weights = np.round(weights / weights.sum(), 4)
+        weights = weights / weights.sum()
+        alone = np.eye(len(parts))
+        single_ndcgs = [judge(row) for row in alone]
+        single = int(np.argmax(single_ndcgs))
+        gains = np.concatenate([b.per_user(weights) - b.per_user(alone[single]) for b in boards])
+        gain = float(gains.mean())
+        error = float(gains.std(ddof=1) / np.sqrt(len(gains))) if len(gains) > 1 else 0.0
+        self.choice.blend_gain, self.choice.blend_gain_error = gain, error
+        if gain <= error and weights[single] < 1.0:
+            self.choice.blend_note = (
+                f"the blend's validation gain over {self._label(parts[single])} alone ({gain:+.4f}) was within "
+                f"its standard error ({error:.4f}): {self._label(parts[single])} alone"
+            )
+            weights, top_ndcg = alone[single], single_ndcgs[single]
+        weights = np.round(weights, 4)
         return {p: float(w) for p, w in zip(parts, weights, strict=True)}, top_ndcg
 
     def _board(self, best: dict[str, _Fitted], parts: list[str], index: int, round_: _Round) -> _BlendBoard:

@@ -157,11 +157,21 @@ def test_evaluate_command_on_a_tiny_csv(tmp_path):
         "stylerec_evaluate", f"--dataset=csv:{path}", "--json", "--algorithm=item_knn", f"--plot={out_png}", stdout=out
     )
     payload = json.loads(out.getvalue())
-    rows = {row["name"]: row for row in payload["results"][0]["rows"]}
-    assert {"hybrid", "item_knn", "popular", "svd"} <= set(rows)
-    for row in rows.values():
-        assert 0.0 <= row["ndcg"] <= 1.0 and 0.0 <= row["precision"] <= 1.0
+    # Every data set with timestamps gets the per-user and the time-ordered split.
+    assert [result["split"] for result in payload["results"]] == ["user", "time"]
+    for result in payload["results"]:
+        rows = {row["name"]: row for row in result["rows"]}
+        assert {"hybrid", "item_knn", "popular", "svd"} <= set(rows)
+        for row in rows.values():
+            assert 0.0 <= row["ndcg"] <= 1.0 and 0.0 <= row["precision"] <= 1.0
+        assert result["choice"]["n_pairs"] == result["n_train"]
     assert out_png.stat().st_size > 1000
+    # Without timestamps there is no time order: the command says so and keeps the per-user split.
+    path.write_text("\n".join(lines[:1] + [line.rsplit(",", 1)[0] + ",0" for line in lines[1:]]))
+    out = StringIO()
+    call_command("stylerec_evaluate", f"--dataset=csv:{path}", "--algorithm=item_knn", "--jobs=1", stdout=out)
+    assert "has no timestamps (all equal): the time-ordered split is left out" in out.getvalue()
+    assert "(user split, k=10)" in out.getvalue() and "(time split" not in out.getvalue()
 
 
 def test_system_checks_catch_bad_recommender_settings(settings):
