@@ -162,6 +162,8 @@ class TrainingChoice:
         out["used"] = self.used
         out["skipped"] = self.skipped
         out["over_budget_seconds"] = self.over_budget_seconds
+        # The lines admin shows, so the stored record needs no code to be read.
+        out["summary"] = self.summary()
         return _plain(out)
 
 

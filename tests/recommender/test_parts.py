@@ -140,6 +140,7 @@ def test_the_choice_skips_what_limits_or_the_budget_rule_out_and_says_why(split_
     # What the Django side stores on the model row: plain JSON.
     stored = json.loads(json.dumps(choice.as_dict()))
     assert stored["skipped"]["ease"] == skipped["ease"] and stored["budget_seconds"] == 0.05
+    assert stored["summary"] == lines
     # The hybrid still ranks every shopper.
     ranking = hybrid.rank(np.arange(5), 10)
     assert (ranking.items >= 0).all()
