@@ -134,6 +134,9 @@ def test_the_choice_skips_what_limits_or_the_budget_rule_out_and_says_why(split_
     for part in ("als", "implicit_svd"):
         assert skipped[part].startswith("estimated ") and skipped[part].endswith("left of the 0.05 s budget")
     assert choice.used and set(choice.used) <= {"style", "popular"}
+    # Style always gets its first setting; the budget left no time for the others.
+    style = choice.part("style")
+    assert len(style.candidates) == 1 and style.candidates_not_tried == 2
     assert not {"ease", "als", "implicit_svd"} & set(hybrid.scorers)
     lines = choice.summary()
     assert any(line.startswith("EASE^R (closed form) skipped: 120 items > limit 50") for line in lines)
