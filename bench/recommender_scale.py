@@ -221,6 +221,13 @@ def main() -> None:
         help="the synthetic shop (sizes below) or a real data set read from its cached wheel",
     )
     parser.add_argument("--shoppers", type=int, default=100_000)
+    parser.add_argument(
+        "--own-group",
+        type=float,
+        default=0.55,
+        help="share of a synthetic shopper's events from their own taste group (more: more collaborative signal)",
+    )
+    parser.add_argument("--second-group", type=float, default=0.25, help="share from a second taste group")
     parser.add_argument("--products", type=int, default=10_000)
     parser.add_argument("--interactions", type=int, default=1_000_000)
     parser.add_argument("--algorithm", default="auto", help="candidates for fit_hybrid (default auto)")
@@ -266,7 +273,15 @@ def main() -> None:
             return
     with Clock() as clock:
         if args.data == "synthetic":
-            shop = make_shop(args.shoppers, args.products, args.interactions, dim=100, seed=0)
+            shop = make_shop(
+                args.shoppers,
+                args.products,
+                args.interactions,
+                dim=100,
+                seed=0,
+                own_group=args.own_group,
+                second_group=min(args.second_group, 1.0 - args.own_group),
+            )
             pairs = data.aggregate(shop.events, half_life_days=30.0)
         else:
             loader = {"movielens-100k": data.load_movielens_100k, "instacart-sample": data.load_instacart_sample}
@@ -281,33 +296,16 @@ def main() -> None:
     )
     if args.svd_grid:
         svd_grid(args, train, test)
-    rows = []
+    runs = []
     if not args.no_choice:
-        rows.append(
-            run_choice(
-                args,
-                shop,
-                train,
-                test,
-                f"fit_hybrid, {args.time_budget:g} s budget",
-                args.time_budget,
-                algorithms=args.algorithm,
-            )
-        )
+        runs.append((f"fit_hybrid, {args.time_budget:g} s budget", args.time_budget, {}))
     if args.best:
-        rows.append(
-            run_choice(
-                args,
-                shop,
-                train,
-                test,
-                "best at any cost: every part, full search, no budget",
-                None,
-                algorithms=args.algorithm,
-                limits=PartLimits(ease_max_items=max(args.products, EASE.probe_size)),
-                refit_unweighted=True,
-            )
-        )
+        every_part = {"limits": PartLimits(ease_max_items=max(args.products, 1)), "refit_unweighted": True}
+        runs.append(("best at any cost: every part, full search, no budget", None, every_part))
+    rows = [
+        run_choice(args, shop, train, test, label, budget, algorithms=args.algorithm, **options)
+        for label, budget, options in runs
+    ]
     if rows:
         best = max(row["ndcg"] for row in rows)
         print("\n== summary (held-out NDCG@10; fit + precompute of all shoppers) ==")

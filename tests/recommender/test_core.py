@@ -19,6 +19,8 @@ from stylerec_plugin.recommender.hybrid import HybridRecommender
 from stylerec_plugin.recommender.metrics import ranking_metrics, top_k
 from stylerec_plugin.recommender.synthetic import make_shop
 
+from . import shops
+
 DAY = 86_400.0
 
 
@@ -77,10 +79,7 @@ def test_sparse_cosine_matches_surprise_on_binarised_data():
 
 @pytest.fixture(scope="module")
 def small_shop_split():
-    shop = make_shop(400, 120, 9000, dim=16, seed=5)
-    pairs = data.aggregate(shop.events, half_life_days=30.0)
-    train, test = data.stratified_split(pairs, 0.75, seed=42)
-    return shop, pairs, train, test
+    return shops.small_shop_split()
 
 
 def test_numpy_scores_agree_with_surprise_predict(small_shop_split):

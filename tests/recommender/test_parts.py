@@ -22,15 +22,13 @@ from stylerec_plugin.recommender.collaborative import (
 from stylerec_plugin.recommender.evaluation import predict_agreement
 from stylerec_plugin.recommender.hybrid import fit_hybrid
 from stylerec_plugin.recommender.metrics import ranking_metrics, top_k
-from stylerec_plugin.recommender.synthetic import make_shop
+
+from . import shops
 
 
 @pytest.fixture(scope="module")
 def split_shop():
-    shop = make_shop(400, 120, 9000, dim=16, seed=5)
-    pairs = data.aggregate(shop.events, half_life_days=30.0)
-    train, test = data.stratified_split(pairs, 0.75, seed=42)
-    return shop, pairs, train, test
+    return shops.small_shop_split()
 
 
 def held_out_ndcg(scorer, train, test) -> float:
