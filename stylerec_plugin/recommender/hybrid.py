@@ -293,13 +293,20 @@ class HybridRecommender:
             # Refits promised to the parts kept so far, and a reserve for the blend search
             # (busy machine, 3,000 shoppers: 1.5 s for two parts; 54 s for five on a grid of eighths).
             committed = 0.0 if budget is None else min(0.15 * budget, 60.0)
-            for part in order:
-                fitted = self._validate_part(
-                    part, rounds, reports[part], estimates.get(part), fit_share, deadline - committed, say
-                )
-                if fitted is not None:
-                    best[part] = fitted
-                    committed += fitted.seconds / len(rounds) * fit_share
+            # Breadth first: every part's first setting, then the other settings while
+            # time is left (another part usually adds more to a blend than a tuned one).
+            for first in (True, False):
+                for part in order:
+                    if not first and part not in best:
+                        continue
+                    before = best.get(part)
+                    fitted = self._validate_part(
+                        part, rounds, reports[part], estimates.get(part), fit_share, deadline - committed, say,
+                        first=first, fitted=before,
+                    )
+                    if fitted is not None and fitted is not before:
+                        best[part] = fitted
+                        committed += (fitted.seconds - (before.seconds if before else 0.0)) / len(rounds) * fit_share
             active = [part for part in active if part in best]
 
         if self.blend_weights is None:
@@ -355,30 +362,36 @@ class HybridRecommender:
         fit_share: float,
         deadline: float,
         say: Progress,
+        *,
+        first: bool = True,
+        fitted: _Fitted | None = None,
     ) -> _Fitted | None:
-        """Fit each setting of ``part`` on every round while the budget allows; the best wins.
+        """Fit the first setting of ``part`` (``first``) or its other ones on every round while
+        the budget allows; the best so far (``fitted``) is kept unless a setting beats it.
 
         ``estimate`` is the probe's seconds for one validation fit of the first
-        setting (None: a cheap part, never skipped). A setting is tried only if
-        its validation fits, and the refit on all training pairs should it win,
-        end before ``deadline``. Sets ``report.reason`` when nothing was tried.
+        setting (None: a cheap part, whose first setting is always fitted). A
+        setting is tried only if its validation fits, and the refit on all
+        training pairs should it win, end before ``deadline``. Sets
+        ``report.reason`` when the first setting does not fit.
         """
         candidates = self._candidates(part)
         budget = self.time_budget_seconds
-        calibration = 1.0  # measured / probed seconds, known after the first setting
-        first_probe = estimate
-        fitted: _Fitted | None = None
-        for index, params in enumerate(candidates):
+        indices = range(0, 1) if first else range(1, len(candidates))
+        for index in indices:
+            params = candidates[index]
             # A cheap part (no estimate: style, popularity) always gets its first setting;
             # its further settings are budgeted like any other, at the first one's cost.
             if budget is not None and (estimate is not None or index > 0):
+                first_seconds = report.candidates[0].fit_seconds / len(rounds) if report.candidates else 0.0
                 if index == 0:
                     expected = estimate
                 elif estimate is None:
-                    expected = report.candidates[0].fit_seconds / len(rounds)
+                    expected = first_seconds
                 else:
+                    # The probe of this setting, corrected by how far off the first setting's probe was.
                     probe = self._new_scorer(part, params).estimate_fit_seconds(rounds[0].fit_part)
-                    expected = probe * calibration
+                    expected = probe * (first_seconds / estimate if estimate else 1.0)
                 refit = expected * fit_share - (fitted.seconds / len(rounds) * fit_share if fitted else 0.0)
                 needed = expected * len(rounds) + max(0.0, refit)
                 left = deadline - time.perf_counter()
@@ -390,7 +403,7 @@ class HybridRecommender:
                         )
                         return None
                     report.candidates_not_tried = len(candidates) - index
-                    break
+                    return fitted
             say(f"validating {part} {params}")
             ndcgs, scorers, tops, seconds, cpu = [], [], [], 0.0, 0.0
             for round_ in rounds:
@@ -407,12 +420,11 @@ class HybridRecommender:
             self.validation.setdefault("parts", {}).setdefault(part, []).append(
                 {"params": params, "ndcg": ndcg, "fit_seconds": seconds}
             )
-            if index == 0 and first_probe:
-                calibration = (seconds / len(rounds)) / first_probe
             if fitted is None or ndcg > fitted.ndcg:
                 fitted = _Fitted(ndcg, dict(params), scorers, tops, seconds)
-        report.params = fitted.params
-        report.validation_ndcg = fitted.ndcg
+        if fitted is not None:
+            report.params = fitted.params
+            report.validation_ndcg = fitted.ndcg
         return fitted
 
     def _top(self, scorer: Scorer, round_: _Round, batch: int = 1024) -> np.ndarray:
