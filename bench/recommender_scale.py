@@ -104,6 +104,12 @@ def run_choice(args, shop, train, test, label: str, budget: float | None, **opti
         )
     for line in choice.summary():
         print(f"  {line}")
+    for report in choice.parts:
+        for candidate in report.candidates:
+            print(
+                f"    {report.name} {candidate.params}: validation NDCG {candidate.ndcg:.4f}, "
+                f"fit {candidate.fit_seconds:.1f} s ({candidate.fit_cpu_seconds:.1f} s CPU)"
+            )
     seen = train.matrix(binary=True)
     users = np.arange(train.n_users)
     if args.precompute_sample and args.precompute_sample < len(users):
@@ -124,7 +130,7 @@ def run_choice(args, shop, train, test, label: str, budget: float | None, **opti
         "used": choice.used,
         "weights": {p: w for p, w in choice.blend_weights.items() if w},
         "skipped": choice.skipped,
-        "parts": {p.name: {"params": p.params, "validation_ndcg": p.validation_ndcg} for p in choice.parts},
+        "choice": choice.as_dict(),
         "precomputed_shoppers": len(users),
     }
     extrapolated = " (extrapolated from a sample)" if share < 1 else ""
