@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..themes import DEFAULT_THEME, FONT_CHOICES, validate_font, validate_hex_colour
+from ..themes import DEFAULT_THEME, FONT_CHOICES, validate_font, validate_hex_colour, validate_palette
 from ..validators import validate_image_upload
 
 PRESET_COUNT = 26
@@ -136,6 +136,10 @@ class Style(models.Model):
                 normalise_preset_weights(self.preset_weights)
             except ValueError as exc:
                 errors["preset_weights"] = str(exc)
+        try:
+            validate_palette(self.theme)
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
 
