@@ -147,7 +147,7 @@ def product_detail(request, slug: str):
     product = get_object_or_404(Product.objects.select_related("category"), slug=slug)
     shopper = Shopper.from_request(request)
     state = storefront_state(request)
-    styles = list(Style.objects.filter(is_active=True))
+    styles = list(Style.objects.filter(is_active=True).prefetch_related("translations"))
     facts, variants = facts_and_variants([product.pk], styles)
     statuses = variant_statuses([product.pk], styles)
     known = facts.get(product.pk)
@@ -158,7 +158,7 @@ def product_detail(request, slug: str):
         options.append(
             {
                 "slug": style.slug,
-                "name": style.name,
+                "name": style.display_name,
                 "style": style,
                 "photo": variant_photo(product, style, variant) if variant else None,
                 "status": VariantStatus.READY if variant else statuses.get((product.pk, style.pk), "missing"),
@@ -328,7 +328,7 @@ def style_picker(request):
     unless they are ticked.
     """
     shopper = Shopper.from_request(request)
-    styles = list(Style.objects.filter(is_active=True))
+    styles = list(Style.objects.filter(is_active=True).prefetch_related("translations"))
     if request.method == "POST":
         by_slug = {style.slug: style for style in styles}
         current = explicit_styles(shopper)
@@ -357,7 +357,9 @@ def style_picker(request):
             if not personalisation_enabled(shopper):
                 messages.info(request, _("Personalisation is off, so the shop keeps showing original photos."))
             else:
-                messages.success(request, _("The shop now follows the %(style)s style.") % {"style": favourite.name})
+                messages.success(
+                    request, _("The shop now follows the %(style)s style.") % {"style": favourite.display_name}
+                )
         forget_storefront_state(request)
         return redirect("catalog:styles")
     picked = explicit_styles(shopper)
@@ -392,11 +394,15 @@ def your_data(request):
         forget_storefront_state(request)
         return redirect("catalog:your_data")
     preferences = (
-        StylePreference.objects.filter(shopper_key=shopper.key).select_related("style").order_by("source", "-weight")
+        StylePreference.objects.filter(shopper_key=shopper.key)
+        .select_related("style")
+        .prefetch_related("style__translations")
+        .order_by("source", "-weight")
     )
     interactions = (
         Interaction.objects.filter(shopper_key=shopper.key)
         .select_related("product", "style")
+        .prefetch_related("style__translations")
         .order_by("-created_at")[:RECENT_INTERACTIONS]
     )
     return render(

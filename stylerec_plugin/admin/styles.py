@@ -12,7 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..models import Style, StyleKind
+from ..models import Style, StyleKind, StyleTranslation
 from ..models.styles import normalise_preset_weights
 from ..themes import THEME_FIELDS, adjustments, contrast_checks, css_variables
 
@@ -77,9 +77,48 @@ class StyleAdminForm(forms.ModelForm):
         }
 
 
+def _language_choices() -> list[tuple[str, str]]:
+    from django.conf import settings as django_settings
+
+    return [(code.lower(), name) for code, name in django_settings.LANGUAGES]
+
+
+class StyleTranslationForm(forms.ModelForm):
+    language = forms.ChoiceField(label=_("language"), choices=_language_choices)
+
+    class Meta:
+        model = StyleTranslation
+        fields = ["language", "name", "description"]
+        widgets = {"description": forms.Textarea(attrs={"rows": 2, "cols": 50})}
+
+
+class StyleTranslationInline(admin.TabularInline):
+    """The style's name and description for shoppers in other languages."""
+
+    model = StyleTranslation
+    form = StyleTranslationForm
+    extra = 0
+    verbose_name_plural = _("Name and description in other languages")
+
+
+@admin.register(StyleTranslation)
+class StyleTranslationAdmin(admin.ModelAdmin):
+    """Translations are edited on their style; this list finds them across styles."""
+
+    form = StyleTranslationForm
+    list_display = ["name", "language", "style"]
+    list_filter = ["language"]
+    list_select_related = ["style"]
+    search_fields = ["name", "description", "style__name"]
+
+    def get_model_perms(self, request) -> dict:
+        return {}  # not on the admin index: edit translations on their style
+
+
 @admin.register(Style)
 class StyleAdmin(admin.ModelAdmin):
     form = StyleAdminForm
+    inlines = [StyleTranslationInline]
     change_form_template = "admin/stylerec_plugin/style/change_form.html"
     list_display = [
         "name", "reference_thumb", "kind", "strength", "palette", "is_active", "version", "variant_counts", "sort_order"

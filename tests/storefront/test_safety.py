@@ -50,6 +50,9 @@ def style_form_data(**overrides) -> dict:
         "theme_surface": "#ffffff",
         "theme_text": "#1d1d1f",
         "theme_font": "system",
+        # The translations inline's management form (no translation rows).
+        "translations-TOTAL_FORMS": "0",
+        "translations-INITIAL_FORMS": "0",
     }
     data.update(overrides)
     return data
