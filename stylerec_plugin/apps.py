@@ -9,8 +9,9 @@ class StyleRecConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, serving_cache, signals  # noqa: F401  (registers checks and receivers)
-        from .experiments import connect_signals
+        from . import checks, signals  # noqa: F401  (registers checks and receivers)
+        from .experiments.assignment import connect_signals
+        from .shoppers import cache
 
         connect_signals()
-        serving_cache.connect_signals()
+        cache.connect_signals()

@@ -1,7 +1,7 @@
 """Signal receivers that keep variants in step with products and styles.
 
 The web side only enqueues (after commit, primary keys only); the work, hashing
-included, happens in the jobs (:mod:`stylerec_plugin.jobs`).
+included, happens in the jobs (:mod:`stylerec_plugin.restyling.rendering`).
 
 * product saved (created, photo replaced in admin or a form, ``FieldFile.save()``):
   ``sync_product`` hashes the photo in the worker and regenerates what changed. A save
@@ -62,7 +62,7 @@ def product_saved(sender, instance, created: bool, raw: bool = False, update_fie
         return
     if update_fields is not None and settings.PRODUCT_IMAGE_FIELD not in update_fields:
         return
-    from .pipeline import SYNC_PRODUCT_JOB
+    from .restyling.planning import SYNC_PRODUCT_JOB
 
     _enqueue(SYNC_PRODUCT_JOB, instance.pk)
 
@@ -87,7 +87,7 @@ def style_saved(sender, instance: Style, created: bool, raw: bool = False, **kwa
         or before["is_active"] != instance.is_active
     )
     if changed:
-        from .pipeline import SYNC_STYLE_JOB
+        from .restyling.planning import SYNC_STYLE_JOB
 
         _enqueue(SYNC_STYLE_JOB, instance.pk)
 
@@ -95,7 +95,7 @@ def style_saved(sender, instance: Style, created: bool, raw: bool = False, **kwa
 @receiver(post_delete, sender=RestyledImage, dispatch_uid="stylerec_variant_deleted")
 def variant_deleted(sender, instance: RestyledImage, using: str | None = None, **kwargs) -> None:
     if instance.image:
-        from .pipeline import schedule_file_deletion
+        from .restyling.planning import schedule_file_deletion
         from .storage import rendition_names
 
         name = instance.image.name

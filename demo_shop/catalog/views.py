@@ -15,7 +15,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stylerec_plugin.display import (
+from stylerec_plugin.experiments.assignment import forget_shopper, has_live_experiment, record_exposure
+from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
+from stylerec_plugin.shoppers.identity import Shopper, personalisation_enabled, record_interaction, set_personalisation
+from stylerec_plugin.shoppers.preferences import explicit_styles, set_explicit_styles
+from stylerec_plugin.shoppers.privacy import delete_shopper_data, export_shopper_data
+from stylerec_plugin.storefront.photos import (
     facts_and_variants,
     forget_storefront_state,
     original_photo,
@@ -25,11 +30,6 @@ from stylerec_plugin.display import (
     variant_photo,
     variant_statuses,
 )
-from stylerec_plugin.experiments import forget_shopper, has_live_experiment, record_exposure
-from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
-from stylerec_plugin.preferences import explicit_styles, set_explicit_styles
-from stylerec_plugin.privacy import delete_shopper_data, export_shopper_data
-from stylerec_plugin.shoppers import Shopper, personalisation_enabled, record_interaction, set_personalisation
 
 from .cart import Cart
 from .models import Category, Order, OrderLine, Product

@@ -81,8 +81,8 @@ class StyleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Regenerate all variants of the selected styles"),
                   permissions=["regenerate_variants"])
     def regenerate_variants(self, request, queryset) -> None:
-        from ..pipeline import SYNC_STYLE_JOB
         from ..queue import enqueue
+        from ..restyling.planning import SYNC_STYLE_JOB
 
         styles = list(queryset.filter(is_active=True).values_list("pk", flat=True))
         for pk in styles:

@@ -125,7 +125,7 @@ class RestyledImageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Regenerate the selected variants"), permissions=["regenerate"])
     def regenerate(self, request, queryset: QuerySet) -> None:
-        from ..pipeline import Plan, queue_plan
+        from ..restyling.planning import Plan, queue_plan
 
         rows = list(queryset.values_list("pk", "style_id", "status"))
         retry_ids = [pk for pk, _style, status in rows if status in (VariantStatus.FAILED, VariantStatus.REJECTED)]
@@ -204,8 +204,8 @@ class ProductPhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Analyse the selected photos again"), permissions=["reanalyse"])
     def reanalyse(self, request, queryset: QuerySet) -> None:
-        from ..pipeline import SYNC_PRODUCT_JOB
         from ..queue import enqueue
+        from ..restyling.planning import SYNC_PRODUCT_JOB
 
         product_ids = list(queryset.values_list("product_id", flat=True))
         for pk in product_ids:

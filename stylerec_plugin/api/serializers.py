@@ -4,8 +4,8 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from ..conf import get_product_model
-from ..display import Photo
 from ..models import Interaction, InteractionKind, Style, StylePreference
+from ..storefront.photos import Photo
 from ..validators import validate_image_upload
 
 

@@ -10,14 +10,21 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..conf import get_product_model
-from ..display import forget_storefront_state, photos_for, product_name, product_price, product_url, storefront_state
-from ..experiments import forget_shopper
+from ..experiments.assignment import forget_shopper
 from ..models import Interaction, RestyledImage, Style, StylePreference, VariantStatus
 from ..models.shoppers import PreferenceSource
-from ..preferences import set_explicit_styles, shopper_style
-from ..privacy import delete_shopper_data, export_shopper_data
-from ..shoppers import personalisation_enabled, record_interaction, set_personalisation
+from ..shoppers.identity import personalisation_enabled, record_interaction, set_personalisation
+from ..shoppers.preferences import set_explicit_styles, shopper_style
+from ..shoppers.privacy import delete_shopper_data, export_shopper_data
 from ..storage import variant_storage
+from ..storefront.photos import (
+    forget_storefront_state,
+    photos_for,
+    product_name,
+    product_price,
+    product_url,
+    storefront_state,
+)
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
 from .serializers import (
     InteractionSerializer,
@@ -127,8 +134,8 @@ class MyRecommendationsView(APIView):
         responses=RecommendationSerializer(many=True),
     )
     def get(self, request):
-        from ..experiments import record_exposure
-        from ..recommendations import recommend
+        from ..experiments.assignment import record_exposure
+        from ..recommendations.serving import recommend
 
         try:
             count = max(1, min(int(request.query_params.get("count", 24)), MAX_RECOMMENDATIONS))

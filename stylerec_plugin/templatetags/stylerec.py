@@ -23,7 +23,8 @@ from django.template.loader import render_to_string, select_template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from ..display import (
+from ..models import Style
+from ..storefront.photos import (
     Photo,
     photo_for,
     photos_for,
@@ -32,7 +33,6 @@ from ..display import (
     product_url,
     storefront_state,
 )
-from ..models import Style
 from ..themes import DEFAULT_THEME, FONT_STACKS, HEX_COLOUR, css_variables
 
 register = template.Library()
@@ -105,8 +105,8 @@ def stylerec_grid(
     Template lookup: ``template_name`` if given, then ``stylerec/<style-slug>/grid.html``,
     then ``stylerec/grid.html``.
     """
-    from ..experiments import record_exposure
-    from ..recommendations import recommend
+    from ..experiments.assignment import record_exposure
+    from ..recommendations.serving import recommend
 
     request = _request(context)
     state = storefront_state(request)

@@ -16,7 +16,7 @@ WEB_MODULES = [
     "stylerec_plugin.models",
     "stylerec_plugin.signals",
     "stylerec_plugin.checks",
-    "stylerec_plugin.shoppers",
+    "stylerec_plugin.shoppers.identity",
     "stylerec_plugin.urls",
 ]
 
@@ -24,12 +24,12 @@ WEB_MODULES = [
 def test_web_side_imports_and_checks_without_torch():
     optional = [
         "stylerec_plugin.templatetags.stylerec",
-        "stylerec_plugin.recommendations",
-        "stylerec_plugin.preferences",
+        "stylerec_plugin.recommendations.serving",
+        "stylerec_plugin.shoppers.preferences",
         "stylerec_plugin.api",
-        "stylerec_plugin.experiments",
+        "stylerec_plugin.experiments.assignment",
         "stylerec_plugin.queue",
-        "stylerec_plugin.jobs",
+        "stylerec_plugin.restyling.rendering",
     ]
     modules = WEB_MODULES + [m for m in optional if (ROOT / (m.replace(".", "/") + ".py")).exists()
                              or (ROOT / m.replace(".", "/")).is_dir()]

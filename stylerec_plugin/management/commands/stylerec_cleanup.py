@@ -20,9 +20,9 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
-from ... import pipeline
 from ...conf import settings
 from ...models import RestyledImage, Style, VariantStatus
+from ...restyling import planning as pipeline
 from ...storage import variant_storage
 
 

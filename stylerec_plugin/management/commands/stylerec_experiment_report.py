@@ -8,7 +8,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from stylerec_plugin.experiment_report import DEFAULT_MDE, build_report, format_text, render_chart
+from stylerec_plugin.experiments.report import DEFAULT_MDE, build_report, format_text, render_chart
 from stylerec_plugin.models import Experiment
 
 

@@ -14,9 +14,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 from tqdm import tqdm
 
-from ... import pipeline
 from ...conf import get_product_model, settings
 from ...models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ...restyling import planning as pipeline
 
 
 class Command(BaseCommand):
@@ -92,7 +92,7 @@ class Command(BaseCommand):
         outdated = [style.pk for style in styles if style.style_vector_version != style.version]
         if outdated:
             if inline:
-                from ...jobs import update_style_vector
+                from ...restyling.rendering import update_style_vector
 
                 for pk in tqdm(outdated, desc="Style vectors", unit="style", disable=not show):
                     update_style_vector(pk)
@@ -105,7 +105,7 @@ class Command(BaseCommand):
         analysed_here = 0
         if to_analyse:
             if inline:
-                from ...jobs import sync_product
+                from ...restyling.rendering import sync_product
 
                 with run_jobs_inline():
                     for pk in tqdm(to_analyse, desc="Analysing photos", unit="photo", disable=not show):
@@ -137,7 +137,7 @@ class Command(BaseCommand):
         total = plan.queued_rows
         summary: dict[str, int] = defaultdict(int)
         if inline:
-            from ...jobs import restyle_variants
+            from ...restyling.rendering import restyle_variants
 
             with run_jobs_inline(), tqdm(total=total, desc="Restyling", unit="variant", disable=not show) as bar:
                 for pks in plan.to_queue.values():

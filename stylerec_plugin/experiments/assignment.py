@@ -25,8 +25,8 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
 
-from .conf import settings
-from .shoppers import SESSION_SHOPPER_KEY, Shopper, personalisation_enabled
+from ..conf import settings
+from ..shoppers.identity import SESSION_SHOPPER_KEY, Shopper, personalisation_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -101,7 +101,7 @@ def _running_experiments() -> list[_LiveExperiment]:
     cached = _cache().get(ACTIVE_CACHE_KEY)
     if cached is not None:
         return cached
-    from .models.experiments import Experiment, ExperimentStatus
+    from ..models.experiments import Experiment, ExperimentStatus
 
     now = timezone.now()
     running = []
@@ -179,7 +179,7 @@ def assign(experiment: _LiveExperiment, shopper: Shopper) -> _Arm | None:
 
     None only when the experiment stopped being runnable while this call was under way.
     """
-    from .models.experiments import ExperimentAssignment
+    from ..models.experiments import ExperimentAssignment
 
     existing = (
         ExperimentAssignment.objects.filter(experiment_id=experiment.id, shopper_key=shopper.key)
@@ -267,7 +267,7 @@ def record_exposure(
         return
     # JSON keeps ints as they are; other primary keys (UUIDs...) are stored as text.
     product_ids = [pk if isinstance(pk, int) else str(pk) for pk in product_ids]
-    from .models.experiments import ExperimentExposure
+    from ..models.experiments import ExperimentExposure
 
     try:
         with transaction.atomic():
@@ -298,7 +298,7 @@ def attribute_interaction(interaction) -> list:
     experiment = live_experiment(interaction.created_at)
     if experiment is None:
         return []
-    from .models.experiments import ExperimentAssignment, ExperimentExposure, ExperimentOutcome
+    from ..models.experiments import ExperimentAssignment, ExperimentExposure, ExperimentOutcome
 
     arm_id = (
         ExperimentAssignment.objects.filter(experiment_id=experiment.id, shopper_key=interaction.shopper_key)
@@ -342,7 +342,7 @@ def move_assignments(source_key: str, target: Shopper) -> int:
     Where the account is already enrolled in an experiment it keeps its own arm (sticky) and the
     anonymous history stays where it is. Returns how many enrolments moved.
     """
-    from .models.experiments import ExperimentAssignment, ExperimentExposure, ExperimentOutcome
+    from ..models.experiments import ExperimentAssignment, ExperimentExposure, ExperimentOutcome
 
     if source_key == target.key:
         return 0

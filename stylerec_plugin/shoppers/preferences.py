@@ -11,10 +11,10 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from . import serving_cache
-from .models import Style, StylePreference
-from .models.shoppers import PreferenceSource
-from .shoppers import Shopper
+from ..models import Style, StylePreference
+from ..models.shoppers import PreferenceSource
+from . import cache as serving_cache
+from .identity import Shopper
 
 # Where a request caches its shopper's style (None is a valid cached answer).
 _REQUEST_CACHE_ATTR = "_stylerec_style_cache"

@@ -31,9 +31,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import serving_cache
-from .conf import get_product_model, settings
-from .models import (
+from ..conf import get_product_model, settings
+from ..models import (
     Interaction,
     RecommendationList,
     RecommenderModel,
@@ -41,9 +40,10 @@ from .models import (
     Style,
     StylePreference,
 )
-from .models.recommendations import ModelStatus
-from .models.shoppers import InteractionKind, PreferenceSource
-from .shoppers import Shopper, personalisation_enabled
+from ..models.recommendations import ModelStatus
+from ..models.shoppers import InteractionKind, PreferenceSource
+from ..shoppers import cache as serving_cache
+from ..shoppers.identity import Shopper, personalisation_enabled
 
 logger = logging.getLogger(__name__)
 
@@ -384,9 +384,9 @@ class TrainingData:
 
 def read_training_data(now: datetime | None = None) -> TrainingData:
     """Interactions of shoppers who did not opt out, product/style vectors and explicit picks."""
-    from .models import ProductPhoto
-    from .recommender.data import Events, decay_factors, event_values
-    from .recommender.style import StyleInputs
+    from ..models import ProductPhoto
+    from ..recommender.data import Events, decay_factors, event_values
+    from ..recommender.style import StyleInputs
 
     now = now or timezone.now()
     opted_out = ShopperProfile.objects.filter(personalisation_enabled=False).values("shopper_key")
@@ -493,10 +493,10 @@ def train(
     draws a bar with it). On failure the new model is marked failed and the
     previous one stays active.
     """
-    from .recommender.collaborative import cosine_neighbours, parse_algorithms
-    from .recommender.data import aggregate
-    from .recommender.hybrid import REASON_FOR_PART, HybridRecommender, standardise
-    from .recommender.metrics import top_k
+    from ..recommender.collaborative import cosine_neighbours, parse_algorithms
+    from ..recommender.data import aggregate
+    from ..recommender.hybrid import REASON_FOR_PART, HybridRecommender, standardise
+    from ..recommender.metrics import top_k
 
     say = progress or (lambda stage, done, total: None)
     algorithm = algorithm or settings.COLLABORATIVE_ALGORITHM
@@ -651,7 +651,7 @@ def _plain(value):
 
 
 def _learned_preferences(hybrid, user_keys: list[str], style_ids: list[int]) -> dict[str, list[tuple[int, float]]]:
-    from .recommender.style import learned_preferences
+    from ..recommender.style import learned_preferences
 
     scorer = hybrid.scorers.get("style")
     if scorer is None or not style_ids or not user_keys:
@@ -717,8 +717,8 @@ def train_job(algorithm: str | None = None) -> int:
 
 def enqueue_training(algorithm: str | None = None) -> str | None:
     """Queue :func:`train_job` (see ``stylerec_plugin.queue``); returns the job id."""
-    from .queue import enqueue
+    from ..queue import enqueue
 
     if algorithm:
-        return enqueue("stylerec_plugin.recommendations.train_job", algorithm)
-    return enqueue("stylerec_plugin.recommendations.train_job")
+        return enqueue("stylerec_plugin.recommendations.serving.train_job", algorithm)
+    return enqueue("stylerec_plugin.recommendations.serving.train_job")

@@ -1,7 +1,7 @@
 """The RQ worker class for StyleRec jobs.
 
     python manage.py rqworker stylerec --with-scheduler \\
-        --worker-class stylerec_plugin.worker.StyleRecWorker
+        --worker-class stylerec_plugin.restyling.worker.StyleRecWorker
 
 ``StyleRecWorker`` runs jobs in its own process (like RQ's ``SimpleWorker``, no fork
 per job), so the engines it loads at start-up (the 26-preset and arbitrary-style
@@ -22,13 +22,13 @@ import time
 
 from rq.worker import SimpleWorker
 
-logger = logging.getLogger("stylerec_plugin.worker")
+logger = logging.getLogger("stylerec_plugin.restyling.worker")
 
 
 def preload_engines() -> float:
     """Create the process's Stylizer and load the networks active styles need; returns seconds."""
-    from .jobs import get_stylizer
-    from .models import Style
+    from ..models import Style
+    from .rendering import get_stylizer
 
     started = time.perf_counter()
     stylizer = get_stylizer()
@@ -54,7 +54,7 @@ class StyleRecWorker(SimpleWorker):
         seconds = preload_engines()
         import torch
 
-        from .jobs import get_stylizer
+        from .rendering import get_stylizer
 
         stylizer = get_stylizer()
         self.log.info(
@@ -74,7 +74,7 @@ class StyleRecWorker(SimpleWorker):
     def _recover(self) -> None:
         from django.db import close_old_connections
 
-        from .pipeline import recover_stuck_variants
+        from .planning import recover_stuck_variants
 
         close_old_connections()
         try:

@@ -8,11 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from stylerec_plugin import recommendations
 from stylerec_plugin.models import RecommendationList, RecommenderModel, StylePreference
-from stylerec_plugin.preferences import set_explicit_styles
-from stylerec_plugin.recommendations import recommend, train
-from stylerec_plugin.shoppers import Shopper, set_personalisation
+from stylerec_plugin.recommendations import serving as recommendations
+from stylerec_plugin.recommendations.serving import recommend, train
+from stylerec_plugin.shoppers.identity import Shopper, set_personalisation
+from stylerec_plugin.shoppers.preferences import set_explicit_styles
 
 
 @pytest.fixture

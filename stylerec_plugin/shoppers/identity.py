@@ -48,7 +48,7 @@ def personalisation_enabled(shopper: Shopper | None) -> bool:
     """False when the shopper switched personalisation off (the default is on)."""
     if shopper is None:
         return False
-    from .models import ShopperProfile
+    from ..models import ShopperProfile
 
     enabled = (
         ShopperProfile.objects.filter(shopper_key=shopper.key)
@@ -59,7 +59,7 @@ def personalisation_enabled(shopper: Shopper | None) -> bool:
 
 
 def set_personalisation(shopper: Shopper, enabled: bool) -> None:
-    from .models import ShopperProfile
+    from ..models import ShopperProfile
 
     ShopperProfile.objects.update_or_create(
         shopper_key=shopper.key,
@@ -69,7 +69,7 @@ def set_personalisation(shopper: Shopper, enabled: bool) -> None:
 
 def record_interaction(shopper: Shopper, product, kind: str, *, style=None, value=None, when=None):
     """Store one shopper event (view, click, cart, purchase, rating)."""
-    from .models import Interaction
+    from ..models import Interaction
 
     return Interaction.objects.create(
         shopper_key=shopper.key,
@@ -84,7 +84,7 @@ def record_interaction(shopper: Shopper, product, kind: str, *, style=None, valu
 
 def merge_shoppers(source_key: str, target: Shopper) -> None:
     """Move an anonymous session's history and choices onto a user who signed in."""
-    from .models import Interaction, ShopperProfile, StylePreference
+    from ..models import Interaction, ShopperProfile, StylePreference
 
     if source_key == target.key:
         return
@@ -112,7 +112,7 @@ def merge_shoppers(source_key: str, target: Shopper) -> None:
             anonymous.delete()
 
     def forget_both() -> None:
-        from .serving_cache import forget_shopper
+        from .cache import forget_shopper
 
         forget_shopper(source_key)
         forget_shopper(target.key)

@@ -1,7 +1,7 @@
 """Which variants should exist, which are stale, and the bookkeeping around a job's rows.
 
 Pure Django (no torch): the signal receivers, the commands and the admin call this,
-and so do the jobs in :mod:`stylerec_plugin.jobs`, which add the engine.
+and so do the jobs in :mod:`stylerec_plugin.restyling.rendering`, which add the engine.
 
 A variant's identity is (product, photo content hash, style, style version, engine
 version): one row per identity (a unique constraint), one file per row. The
@@ -33,16 +33,16 @@ from django.db import models, transaction
 from django.db.models import Count, Min, Q
 from django.utils import timezone
 
-from .conf import get_product_model, settings
-from .models import ProductPhoto, RestyledImage, Style, VariantStatus
-from .storage import rendition_name, rendition_names, rendition_parent, variant_storage
+from ..conf import get_product_model, settings
+from ..models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ..storage import rendition_name, rendition_names, rendition_parent, variant_storage
 
-logger = logging.getLogger("stylerec_plugin.pipeline")
+logger = logging.getLogger("stylerec_plugin.restyling.planning")
 
-RESTYLE_JOB = "stylerec_plugin.jobs.restyle_variants"
-SYNC_PRODUCT_JOB = "stylerec_plugin.jobs.sync_product"
-SYNC_STYLE_JOB = "stylerec_plugin.jobs.sync_style"
-STYLE_VECTOR_JOB = "stylerec_plugin.jobs.update_style_vector"
+RESTYLE_JOB = "stylerec_plugin.restyling.rendering.restyle_variants"
+SYNC_PRODUCT_JOB = "stylerec_plugin.restyling.rendering.sync_product"
+SYNC_STYLE_JOB = "stylerec_plugin.restyling.rendering.sync_style"
+STYLE_VECTOR_JOB = "stylerec_plugin.restyling.rendering.update_style_vector"
 
 # A job claims this many rows of one style at most (one RQ job, one engine batch).
 DEFAULT_CHUNK = 8
@@ -54,7 +54,7 @@ TERMINAL = (VariantStatus.READY, VariantStatus.REJECTED)
 
 def engine_version(kind: str) -> str:
     """The engine version string for a style kind (the engine package import is light)."""
-    from .engine import ENGINE_VERSIONS
+    from ..engine import ENGINE_VERSIONS
 
     return ENGINE_VERSIONS[kind]
 
@@ -202,7 +202,7 @@ def plan_variants(
 
 def queue_plan(plan: Plan, *, regenerate: bool = False, progress=None) -> int:
     """Enqueue one restyle job per chunk of rows of one style; returns the number of jobs."""
-    from .queue import enqueue
+    from ..queue import enqueue
 
     jobs = 0
     size = chunk_size()
@@ -224,7 +224,7 @@ def queue_plan(plan: Plan, *, regenerate: bool = False, progress=None) -> int:
 
 def lost_pending_rows(queryset: models.QuerySet | None = None) -> list[int]:
     """Pending rows whose RQ job is not queued, scheduled or running (e.g. Redis was down)."""
-    from .queue import get_connection, redis_available
+    from ..queue import get_connection, redis_available
 
     queryset = queryset if queryset is not None else RestyledImage.objects.all()
     rows = list(queryset.filter(status=VariantStatus.PENDING).values_list("pk", "job_id"))
@@ -328,7 +328,7 @@ def backoff_seconds(attempt: int) -> float:
 
 def mark_transient_failure(row: RestyledImage, token: str, error: str, *, regenerate: bool = False) -> str:
     """A transient failure: back to ``pending`` with a delayed retry, or ``failed`` when retries are spent."""
-    from .queue import enqueue_in
+    from ..queue import enqueue_in
 
     with transaction.atomic():
         fresh = _locked_claim(row.pk, token)
@@ -561,7 +561,7 @@ def _rq_death_reason(job_id: str) -> str | None:
     from rq.job import Job
     from rq.worker import Worker
 
-    from .queue import get_connection
+    from ..queue import get_connection
 
     connection = get_connection()
     try:
@@ -593,7 +593,7 @@ def _rq_death_reason(job_id: str) -> str | None:
 
 def death_reason(row: RestyledImage, now=None) -> str | None:
     """Why a ``running`` row's job is certainly dead, or None while it may still be working."""
-    from .queue import redis_available
+    from ..queue import redis_available
 
     now = now or timezone.now()
     limit = settings.STALE_RUNNING_AFTER
@@ -620,7 +620,7 @@ def recover_stuck_variants(*, requeue: bool = True) -> Recovery:
     ``stylerec_restyle`` and ``stylerec_cleanup``. Safe to run anywhere, any time: a row
     is only touched when its job is certainly dead or older than STALE_RUNNING_AFTER.
     """
-    from .queue import enqueue
+    from ..queue import enqueue
 
     report = Recovery()
     now = timezone.now()
@@ -740,7 +740,7 @@ def pipeline_status(*, failures: int = 20) -> dict[str, Any]:
 
 
 def queue_status() -> dict[str, Any]:
-    from .queue import effective_mode, get_queue, redis_available
+    from ..queue import effective_mode, get_queue, redis_available
 
     info: dict[str, Any] = {"name": settings.QUEUE_NAME, "mode": settings.QUEUE_MODE, "effective": effective_mode()}
     if settings.QUEUE_MODE == "inline" or not redis_available():

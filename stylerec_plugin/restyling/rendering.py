@@ -25,12 +25,12 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from . import pipeline
-from .conf import get_product_model, settings
-from .models import ProductPhoto, RestyledImage, Style, VariantStatus
-from .models.styles import normalise_preset_weights
+from ..conf import get_product_model, settings
+from ..models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ..models.styles import normalise_preset_weights
+from . import planning as pipeline
 
-logger = logging.getLogger("stylerec_plugin.jobs")
+logger = logging.getLogger("stylerec_plugin.restyling.rendering")
 
 _stylizer = None
 _stylizer_lock = threading.Lock()
@@ -44,7 +44,7 @@ def get_stylizer():
     if _stylizer is None:
         with _stylizer_lock:
             if _stylizer is None:
-                from .engine import Stylizer
+                from ..engine import Stylizer
 
                 _stylizer = Stylizer(device=settings.DEVICE, max_side=settings.MAX_SIDE)
     return _stylizer
@@ -69,7 +69,7 @@ def _product(product_pk: int):
 def _quality_fields(image) -> dict[str, Any]:
     """Run the photo-quality check; its absence or failure never blocks restyling."""
     try:
-        from .engine.quality import assess_photo
+        from ..engine.quality import assess_photo
     except ImportError:
         return {}
     try:
@@ -95,7 +95,7 @@ def _quality_fields(image) -> dict[str, Any]:
 
 def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> ProductPhoto:
     """Size, quality and style vector of a photo into ``ProductPhoto`` (a bad image records why)."""
-    from .engine import ENGINE_VERSIONS, ImageInputError, load_image
+    from ..engine import ENGINE_VERSIONS, ImageInputError, load_image
 
     fields: dict[str, Any] = {
         "source_hash": digest,
@@ -155,7 +155,7 @@ def sync_product(product_pk: int, force: bool = False, plan: bool = True) -> dic
         return {"product": product_pk, "skipped": "photo file missing"}
     digest = hashlib.sha256(data).hexdigest()
     photo = ProductPhoto.objects.filter(product_id=product_pk).first()
-    from .engine import ENGINE_VERSIONS
+    from ..engine import ENGINE_VERSIONS
 
     changed = (
         force
@@ -198,7 +198,7 @@ def _reference_bytes(style: Style) -> bytes:
 
 def build_spec(style: Style):
     """The engine's StyleSpec for a style row (reads the reference through its storage)."""
-    from .engine import StyleSpec
+    from ..engine import StyleSpec
 
     reference = _reference_bytes(style) if style.kind in ("reference", "tone") and style.reference_image else None
     weights = None
@@ -280,7 +280,7 @@ def sync_style(style_pk: int, regenerate: bool = False) -> dict[str, Any]:
         product_model._default_manager.filter(stylerec_photo__isnull=True).values_list("pk", flat=True)
     )
     for product_pk in missing_photos:
-        from .queue import enqueue
+        from ..queue import enqueue
 
         enqueue(pipeline.SYNC_PRODUCT_JOB, product_pk)
     plan = pipeline.plan_variants(None, [style], regenerate=regenerate)
@@ -304,7 +304,7 @@ def smaller_copies(image) -> dict[int, bytes]:
     """Encoded copies of a variant at each OUTPUT_WIDTHS width narrower than it, for srcset."""
     from PIL import Image
 
-    from .engine import encode_image
+    from ..engine import encode_image
 
     copies: dict[int, bytes] = {}
     for width in sorted({int(w) for w in settings.OUTPUT_WIDTHS}):
@@ -334,7 +334,7 @@ def restyle_variants(variant_pks: Sequence[int], regenerate: bool = False) -> di
     transient: the rows not finished go back to pending with a delayed retry until
     MAX_RETRIES is spent, then fail.
     """
-    from .engine import ImageInputError, encode_image
+    from ..engine import ImageInputError, encode_image
 
     token = pipeline.current_job_token()
     stylizer = get_stylizer()
@@ -435,7 +435,7 @@ def restyle_variants(variant_pks: Sequence[int], regenerate: bool = False) -> di
 
 
 def _enqueue_sync(product_pk: int) -> None:
-    from .queue import enqueue
+    from ..queue import enqueue
 
     enqueue(pipeline.SYNC_PRODUCT_JOB, product_pk)
 

@@ -17,8 +17,10 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import override_settings
 
-from stylerec_plugin import jobs, pipeline, queue
+from stylerec_plugin import queue
 from stylerec_plugin.models import ProductPhoto, RestyledImage, VariantStatus
+from stylerec_plugin.restyling import planning as pipeline
+from stylerec_plugin.restyling import rendering as jobs
 from stylerec_plugin.signals import paused
 
 from .conftest import variant_files
@@ -108,14 +110,14 @@ def test_two_jobs_for_one_variant_on_the_queue_render_once(pipeline_settings, ma
 def _start_worker(settings, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.pipeline.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.restyling.worker_settings",
         "STYLEREC_TEST_DB_NAME": connection.settings_dict["NAME"],
         "STYLEREC_TEST_MEDIA_ROOT": settings.MEDIA_ROOT,
         "STYLEREC_TEST_REDIS_URL": django_settings.RQ_QUEUES["stylerec"]["URL"],
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.pipeline.slow_worker", *args],
+        [sys.executable, "-m", "tests.restyling.slow_worker", *args],
         cwd=str(Path(django_settings.BASE_DIR)),
         env=env,
         stdout=subprocess.PIPE,

@@ -20,7 +20,7 @@ from django.core.cache import caches
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
-from .conf import settings
+from ..conf import settings
 
 STYLES_KEY = "stylerec:styles:generation"
 PREFERENCES_KEY = "stylerec:prefs:generation"

@@ -24,9 +24,9 @@ from django.dispatch import Signal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
-from .conf import settings
-from .models import ProductPhoto, RestyledImage, Style, StyleKind, VariantStatus
-from .storage import rendition_name, variant_storage
+from ..conf import settings
+from ..models import ProductPhoto, RestyledImage, Style, StyleKind, VariantStatus
+from ..storage import rendition_name, variant_storage
 
 # Sent when a page wanted variants that are not ready, with ``style`` and
 # ``product_ids``. Nothing is enqueued here: a pipeline can listen and note them.
@@ -330,9 +330,9 @@ def storefront_state(request, shopper=None) -> StorefrontState:
 
     ``request`` may be None (an email, a command): then nobody is personalised.
     """
-    from .experiments import treatment_for
-    from .preferences import style_for_request
-    from .shoppers import Shopper
+    from ..experiments.assignment import treatment_for
+    from ..shoppers.identity import Shopper
+    from ..shoppers.preferences import style_for_request
 
     derived = request is not None and shopper is None
     if derived:
@@ -355,7 +355,7 @@ def storefront_state(request, shopper=None) -> StorefrontState:
 
 def forget_storefront_state(request) -> None:
     """Call after a shopper changes their styles or consent within the request."""
-    from .preferences import forget_request_style
+    from ..shoppers.preferences import forget_request_style
 
     if request is not None and hasattr(request, _STATE_ATTR):
         delattr(request, _STATE_ATTR)

@@ -16,7 +16,7 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from .shoppers import Shopper
+from .identity import Shopper
 
 APP_LABEL = "stylerec_plugin"
 
@@ -58,8 +58,8 @@ def delete_shopper_data(shopper: Shopper, *, keep_opt_out: bool = True) -> dict[
     (``keep_opt_out``): deleting data must not quietly turn tracking back on.
     Orders and accounts belong to the shop and are not touched here.
     """
-    from .serving_cache import forget_shopper
-    from .shoppers import personalisation_enabled, set_personalisation
+    from .cache import forget_shopper
+    from .identity import personalisation_enabled, set_personalisation
 
     was_opted_out = not personalisation_enabled(shopper)
     deleted: dict[str, int] = {}

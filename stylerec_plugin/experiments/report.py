@@ -15,8 +15,8 @@ from django.db.models import Count, Min, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import experiment_stats as stats
-from .models.experiments import Experiment, ExperimentStatus, OutcomeKind
+from ..models.experiments import Experiment, ExperimentStatus, OutcomeKind
+from . import stats
 
 METRICS: tuple[str, ...] = (OutcomeKind.CLICK, OutcomeKind.CART, OutcomeKind.PURCHASE)
 METRIC_LABELS = {

@@ -1,0 +1,47 @@
+"""Package faces that stay light: names resolved from their submodules on first access (PEP 562).
+
+A capability package's ``__init__`` lists its public names and where they live; importing
+the package imports none of them, so ``import stylerec_plugin.experiments.stats`` needs
+no Django and a web process never loads rq or torch by importing a face.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+
+def lazy_exports(
+    package: str, exports: Mapping[str, str], deprecated: Mapping[str, str] | None = None
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
+    """``__getattr__`` and ``__dir__`` for ``package``.
+
+    ``exports`` maps a public name to the module (relative to ``package``, or absolute)
+    that defines it. ``deprecated`` maps old names to their new module: they still
+    resolve, with a ``DeprecationWarning`` saying where to import them from.
+    """
+    deprecated = dict(deprecated or {})
+
+    def __getattr__(name: str) -> Any:
+        if name in exports:
+            value = getattr(importlib.import_module(exports[name], package), name)
+            sys.modules[package].__dict__[name] = value  # later lookups skip this hook
+            return value
+        if name in deprecated:
+            module = importlib.import_module(deprecated[name], package)
+            warnings.warn(
+                f"{package}.{name} moved to {module.__name__}.{name}; import it from there "
+                "(the old path goes in the next release).",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            return getattr(module, name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    def __dir__() -> list[str]:
+        return sorted(set(sys.modules[package].__dict__) | set(exports) | set(deprecated))
+
+    return __getattr__, __dir__
