@@ -154,8 +154,8 @@ def main() -> None:
     from demo_shop.catalog.models import Product
     from stylerec_plugin.models import RestyledImage, Style, VariantStatus
     from stylerec_plugin.queue import get_queue, run_jobs_inline
-    from stylerec_plugin.restyling import planning as pipeline
-    from stylerec_plugin.restyling.rendering import sync_product
+    from stylerec_plugin.restyling import planning
+    from stylerec_plugin.restyling.jobs import sync_product
     from stylerec_plugin.signals import paused
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -184,8 +184,8 @@ def main() -> None:
         try:
             startup = wait_until_loaded(workers)
             started = time.monotonic()
-            plan = pipeline.plan_variants(product_ids, chosen)
-            pipeline.queue_plan(plan)
+            plan = planning.plan_variants(product_ids, chosen)
+            planning.queue_plan(plan)
             total = plan.queued_rows
             last_done, last_change = -1, time.monotonic()
             while True:

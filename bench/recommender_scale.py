@@ -154,8 +154,8 @@ def serve_through_django(lists: dict[int, list], n_products: int, n_shoppers: in
     from demo_shop.catalog.models import Category, Product
     from stylerec_plugin import signals
     from stylerec_plugin.models import RecommendationList, RecommenderModel
-    from stylerec_plugin.recommendations.serving import recommend
-    from stylerec_plugin.shoppers.identity import Shopper
+    from stylerec_plugin.recommendations import recommend
+    from stylerec_plugin.shoppers import Shopper
 
     old_name = connection.settings_dict["NAME"]
     connection.creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False)

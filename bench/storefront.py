@@ -216,7 +216,7 @@ def render(rounds: int, seed_value: int) -> None:
 
     from demo_shop.catalog.models import Product
     from stylerec_plugin.models import StylePreference
-    from stylerec_plugin.shoppers.identity import Shopper
+    from stylerec_plugin.shoppers import Shopper
 
     n_products = Product.objects.count()
     n_shoppers = StylePreference.objects.values("shopper_key").distinct().count()
@@ -252,8 +252,8 @@ def render(rounds: int, seed_value: int) -> None:
         assert html.count("<article") == 24, "the grid did not render 24 products"
         return elapsed
 
-    from stylerec_plugin.recommendations.serving import recommend
-    from stylerec_plugin.storefront.photos import photos_for, storefront_state
+    from stylerec_plugin.recommendations import recommend
+    from stylerec_plugin.storefront import photos_for, storefront_state
 
     def recommend_once(key: str) -> float:
         # The recommender's share of a grid (helper C's recommend()), for the breakdown.

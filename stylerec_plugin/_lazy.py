@@ -20,8 +20,9 @@ def lazy_exports(
     """``__getattr__`` and ``__dir__`` for ``package``.
 
     ``exports`` maps a public name to the module (relative to ``package``, or absolute)
-    that defines it. ``deprecated`` maps old names to their new module: they still
-    resolve, with a ``DeprecationWarning`` saying where to import them from.
+    that defines it. ``deprecated`` maps old names to their new module (``"module:new_name"``
+    when the name changed too): they still resolve, with a ``DeprecationWarning`` saying
+    where to import them from.
     """
     deprecated = dict(deprecated or {})
 
@@ -31,14 +32,15 @@ def lazy_exports(
             sys.modules[package].__dict__[name] = value  # later lookups skip this hook
             return value
         if name in deprecated:
-            module = importlib.import_module(deprecated[name], package)
+            module_name, _, new_name = deprecated[name].partition(":")
+            module = importlib.import_module(module_name, package)
             warnings.warn(
-                f"{package}.{name} moved to {module.__name__}.{name}; import it from there "
+                f"{package}.{name} moved to {module.__name__}.{new_name or name}; import it from there "
                 "(the old path goes in the next release).",
                 DeprecationWarning,
                 stacklevel=2,
             )
-            return getattr(module, name)
+            return getattr(module, new_name or name)
         raise AttributeError(f"module {package!r} has no attribute {name!r}")
 
     def __dir__() -> list[str]:

@@ -25,7 +25,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stylerec_plugin.models import Interaction, Style, StylePreference
-from stylerec_plugin.shoppers.identity import Shopper
+from stylerec_plugin.shoppers import Shopper
 
 from .models import Product
 

@@ -22,7 +22,7 @@ import time
 
 from rq.worker import SimpleWorker
 
-logger = logging.getLogger("stylerec_plugin.restyling.worker")
+logger = logging.getLogger(__name__)
 
 
 def preload_engines() -> float:
@@ -74,7 +74,7 @@ class StyleRecWorker(SimpleWorker):
     def _recover(self) -> None:
         from django.db import close_old_connections
 
-        from .planning import recover_stuck_variants
+        from .recovery import recover_stuck_variants
 
         close_old_connections()
         try:

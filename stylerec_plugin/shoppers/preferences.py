@@ -13,7 +13,7 @@ from django.db import transaction
 
 from ..models import Style, StylePreference
 from ..models.shoppers import PreferenceSource
-from . import cache as serving_cache
+from .cache import cached, forget_style_and_events, style_key
 from .identity import Shopper
 
 # Where a request caches its shopper's style (None is a valid cached answer).
@@ -37,11 +37,11 @@ def shopper_styles(shopper: Shopper | None) -> list[StylePreference]:
 def shopper_style(shopper: Shopper | None) -> Style | None:
     """The top explicit pick, else the top learned style, else None.
 
-    Cached across requests (see serving_cache); one query on a miss.
+    Cached across requests (see :mod:`.cache`); one query on a miss.
     """
     if shopper is None:
         return None
-    return serving_cache.cached(serving_cache.style_key(shopper.key), lambda: _query_shopper_style(shopper))
+    return cached(style_key(shopper.key), lambda: _query_shopper_style(shopper))
 
 
 def _query_shopper_style(shopper: Shopper) -> Style | None:
@@ -104,7 +104,7 @@ def set_explicit_styles(shopper: Shopper, styles: Iterable[Style]) -> None:
             source=PreferenceSource.EXPLICIT,
             defaults={"weight": round(1.0 - position / (count + 1), 6), "user_id": shopper.user_id},
         )
-    transaction.on_commit(lambda: serving_cache.forget_shopper(shopper.key))
+    transaction.on_commit(lambda: forget_style_and_events(shopper.key))
 
 
 def style_for_request(request, shopper: Shopper | None) -> Style | None:

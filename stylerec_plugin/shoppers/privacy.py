@@ -16,7 +16,8 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
-from .identity import Shopper
+from .cache import announce_change
+from .identity import Shopper, personalisation_enabled, set_personalisation
 
 APP_LABEL = "stylerec_plugin"
 
@@ -56,11 +57,9 @@ def delete_shopper_data(shopper: Shopper, *, keep_opt_out: bool = True) -> dict[
 
     A shopper who had switched personalisation off stays switched off
     (``keep_opt_out``): deleting data must not quietly turn tracking back on.
-    Orders and accounts belong to the shop and are not touched here.
+    Orders and accounts belong to the shop and are not touched here. Every cache
+    that held something about the shopper forgets it (see ``announce_change``).
     """
-    from .cache import forget_shopper
-    from .identity import personalisation_enabled, set_personalisation
-
     was_opted_out = not personalisation_enabled(shopper)
     deleted: dict[str, int] = {}
     for model in shopper_models():
@@ -68,5 +67,5 @@ def delete_shopper_data(shopper: Shopper, *, keep_opt_out: bool = True) -> dict[
         deleted[model._meta.model_name] = count
     if keep_opt_out and was_opted_out:
         set_personalisation(shopper, False)
-    transaction.on_commit(lambda: forget_shopper(shopper.key))
+    announce_change(shopper.key)
     return deleted

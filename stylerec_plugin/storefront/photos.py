@@ -1,6 +1,6 @@
-"""What a shopper sees for a product: which photo (restyled or original) and how to show it.
+"""Photos: which photo (restyled or original) a shopper sees for a product, and how to show it.
 
-Shared by the template tags, the API and the demo views. The rules:
+Shared by the grid service, the template tags, the API and the demo views. The rules:
 
 - a restyled variant is shown only when a *ready* row with a stored file exists;
   the newest ready row per (product, style) wins, so an older version keeps
@@ -20,17 +20,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import CharField, DateTimeField, IntegerField, JSONField, Value
-from django.dispatch import Signal
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from ..conf import settings
 from ..models import ProductPhoto, RestyledImage, Style, StyleKind, VariantStatus
+from ..products import get_product_adapter
+from ..restyling.status import best_variant_rows
+from ..signals import variants_missing
 from ..storage import rendition_name, variant_storage
-
-# Sent when a page wanted variants that are not ready, with ``style`` and
-# ``product_ids``. Nothing is enqueued here: a pipeline can listen and note them.
-variants_missing = Signal()
 
 
 @dataclass(frozen=True)
@@ -96,23 +94,6 @@ def _attr(value: Any) -> str:
     return html.escape(str(value), quote=True)
 
 
-def product_image_field(product: Any):
-    return getattr(product, settings.PRODUCT_IMAGE_FIELD, None)
-
-
-def product_name(product: Any) -> str:
-    return str(getattr(product, settings.PRODUCT_NAME_FIELD, "") or product)
-
-
-def product_price(product: Any) -> Any:
-    return getattr(product, settings.PRODUCT_PRICE_FIELD, None)
-
-
-def product_url(product: Any) -> str:
-    getter = getattr(product, "get_absolute_url", None)
-    return getter() if callable(getter) else ""
-
-
 def ready_variants(product_ids: Iterable[int], styles: Iterable[Style]) -> dict[tuple[int, int], VariantFile]:
     """The newest ready variant per (product, style), in one query (see ``facts_and_variants``)."""
     ids, wanted = list(product_ids), [style for style in styles if style is not None]
@@ -121,24 +102,7 @@ def ready_variants(product_ids: Iterable[int], styles: Iterable[Style]) -> dict[
 
 def variant_statuses(product_ids: Iterable[int], styles: Sequence[Style]) -> dict[tuple[int, int], str]:
     """The best status per (product, style): ready > running > pending > failed > rejected (one query)."""
-    rank = {
-        VariantStatus.READY: 0,
-        VariantStatus.RUNNING: 1,
-        VariantStatus.PENDING: 2,
-        VariantStatus.FAILED: 3,
-        VariantStatus.REJECTED: 4,
-    }
-    rows = RestyledImage.objects.filter(
-        product_id__in=list(product_ids), style_id__in=[s.pk for s in styles]
-    ).values_list("product_id", "style_id", "status", "image")
-    best: dict[tuple[int, int], str] = {}
-    for product_id, style_id, status, name in rows:
-        if status == VariantStatus.READY and not name:
-            status = VariantStatus.FAILED
-        key = (product_id, style_id)
-        if key not in best or rank.get(status, 9) < rank.get(best[key], 9):
-            best[key] = status
-    return best
+    return {key: row["status"] for key, row in best_variant_rows(product_ids, styles).items()}
 
 
 @dataclass(frozen=True)
@@ -168,14 +132,12 @@ def _srcset(candidates: list[tuple[str, int]]) -> str:
 
 
 def original_photo(product: Any, size: tuple[int | None, int | None] | None = None, *, reason: str = "") -> Photo:
-    image = product_image_field(product)
-    name = getattr(image, "name", "") or ""
-    url = image.storage.url(name) if name else ""
+    url = get_product_adapter().photo_url(product)
     width, height = size or (None, None)
     candidates = [(url, width)] if url and width else []
     return Photo(
         url=url,
-        alt=product_name(product),
+        alt=get_product_adapter().name(product),
         width=width,
         height=height,
         srcset=_srcset(candidates),
@@ -195,10 +157,11 @@ def variant_photo(product: Any, style: Style, variant: VariantFile) -> Photo:
     ]
     if variant.width:
         candidates.append((url, variant.width))
+    name = get_product_adapter().name(product)
     if style.kind == StyleKind.ENHANCE:
-        alt = product_name(product)
+        alt = name
     else:
-        alt = _("%(product)s in the %(style)s style") % {"product": product_name(product), "style": style.name}
+        alt = _("%(product)s in the %(style)s style") % {"product": name, "style": style.name}
     return Photo(
         url=url,
         alt=alt,
@@ -306,57 +269,3 @@ def facts_and_variants(
 
 def photo_for(product: Any, style: Style | None, *, fallback_style: Style | None = None) -> Photo:
     return photos_for([product], style, fallback_style=fallback_style)[0]
-
-
-@dataclass
-class StorefrontState:
-    """Per-request answers every surface needs: who, which arm, which style."""
-
-    shopper: Any  # Shopper | None
-    treatment: Any  # experiments.Treatment
-    style: Style | None  # the style photos and theme follow; None: originals
-    fallback_style: Style | None  # enhanced originals for shoppers without a style
-
-    @property
-    def personalise(self) -> bool:
-        return bool(self.treatment.personalise)
-
-
-_STATE_ATTR = "_stylerec_storefront_state"
-
-
-def storefront_state(request, shopper=None) -> StorefrontState:
-    """Shopper, experiment treatment and style for a request, memoised on the request.
-
-    ``request`` may be None (an email, a command): then nobody is personalised.
-    """
-    from ..experiments.assignment import treatment_for
-    from ..shoppers.identity import Shopper
-    from ..shoppers.preferences import style_for_request
-
-    derived = request is not None and shopper is None
-    if derived:
-        cached = getattr(request, _STATE_ATTR, None)
-        if cached is not None:
-            return cached
-        shopper = getattr(request, "shopper", None) or Shopper.from_request(request, create=False)
-    treatment = treatment_for(shopper)
-    style = style_for_request(request, shopper) if treatment.restyle else None
-    fallback = None
-    if style is None and treatment.restyle:
-        # Only shoppers who could see restyles get enhanced originals: an
-        # "originals" experiment arm or an opt-out means the untouched photo.
-        fallback = enhance_style()
-    state = StorefrontState(shopper=shopper, treatment=treatment, style=style, fallback_style=fallback)
-    if derived:
-        setattr(request, _STATE_ATTR, state)
-    return state
-
-
-def forget_storefront_state(request) -> None:
-    """Call after a shopper changes their styles or consent within the request."""
-    from ..shoppers.preferences import forget_request_style
-
-    if request is not None and hasattr(request, _STATE_ATTR):
-        delattr(request, _STATE_ATTR)
-    forget_request_style(request)

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from stylerec_plugin.experiments.assignment import record_exposure, treatment_for
+from stylerec_plugin.experiments import record_exposure, treatment_for
 from stylerec_plugin.models import Experiment, ExperimentArm
-from stylerec_plugin.shoppers.identity import Shopper, record_interaction
+from stylerec_plugin.shoppers import Shopper, record_interaction
 
 from .conftest import make_experiment
 

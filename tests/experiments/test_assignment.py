@@ -8,7 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from stylerec_plugin.experiments.assignment import (
+from stylerec_plugin.experiments import (
     BUCKETS,
     DEFAULT_TREATMENT,
     NO_SHOPPER_TREATMENT,
@@ -19,7 +19,7 @@ from stylerec_plugin.experiments.assignment import (
     treatment_for,
 )
 from stylerec_plugin.models import ExperimentArm, ExperimentAssignment
-from stylerec_plugin.shoppers.identity import Shopper, set_personalisation
+from stylerec_plugin.shoppers import Shopper, set_personalisation
 
 from .conftest import make_experiment
 
@@ -162,7 +162,7 @@ def test_signed_in_shopper_keeps_the_anonymous_arm(experiment, rf, django_user_m
 
 
 def test_account_already_enrolled_keeps_its_own_arm(experiment):
-    from stylerec_plugin.experiments.assignment import move_assignments
+    from stylerec_plugin.experiments import move_assignments
 
     account = Shopper("user:7")
     account_arm = treatment_for(account).arm

@@ -6,9 +6,9 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from stylerec_plugin.experiments.assignment import record_exposure, treatment_for
+from stylerec_plugin.experiments import record_exposure, treatment_for
 from stylerec_plugin.models import ExperimentExposure, ExperimentOutcome, Interaction
-from stylerec_plugin.shoppers.identity import Shopper, record_interaction, set_personalisation
+from stylerec_plugin.shoppers import Shopper, record_interaction, set_personalisation
 
 from .conftest import make_experiment
 

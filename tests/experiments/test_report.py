@@ -9,11 +9,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Min
 
-from stylerec_plugin.experiments import stats
-from stylerec_plugin.experiments.assignment import record_exposure, treatment_for
+from stylerec_plugin.experiments import record_exposure, stats, treatment_for
 from stylerec_plugin.experiments.report import build_report
 from stylerec_plugin.models import Experiment, ExperimentOutcome
-from stylerec_plugin.shoppers.identity import Shopper, record_interaction
+from stylerec_plugin.shoppers import Shopper, record_interaction
 
 
 def _traffic(experiment, products, shoppers: int = 40) -> dict[str, dict[str, int]]:

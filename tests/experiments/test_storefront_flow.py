@@ -41,7 +41,7 @@ def test_a_shopper_journey_is_credited_to_their_arm(client, experiment, products
 
 
 def test_opted_out_shopper_is_not_enrolled_by_the_api(client, experiment, products):
-    from stylerec_plugin.shoppers.identity import Shopper, set_personalisation
+    from stylerec_plugin.shoppers import Shopper, set_personalisation
 
     session_key = client.session.session_key
     set_personalisation(Shopper.for_session(session_key), False)

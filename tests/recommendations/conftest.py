@@ -13,7 +13,7 @@ from django.utils import timezone
 from demo_shop.catalog.models import Category, Product
 from stylerec_plugin import signals
 from stylerec_plugin.models import ProductPhoto, Style, StyleKind
-from stylerec_plugin.shoppers.identity import Shopper, record_interaction
+from stylerec_plugin.shoppers import Shopper, record_interaction
 
 DIM = 8
 

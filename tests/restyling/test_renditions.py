@@ -10,7 +10,7 @@ from django.core.management import call_command
 from PIL import Image
 
 from stylerec_plugin.models import RestyledImage, VariantStatus
-from stylerec_plugin.storefront.photos import photos_for
+from stylerec_plugin.storefront import photos_for
 
 from .conftest import variant_files
 

@@ -8,7 +8,7 @@ from rest_framework.test import APIClient
 
 from stylerec_plugin.models import Interaction, StylePreference, VariantStatus
 from stylerec_plugin.models.shoppers import PreferenceSource
-from stylerec_plugin.shoppers.identity import Shopper, record_interaction
+from stylerec_plugin.shoppers import Shopper, record_interaction
 
 pytestmark = pytest.mark.django_db
 

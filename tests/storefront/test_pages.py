@@ -8,7 +8,7 @@ import re
 import pytest
 
 from stylerec_plugin.models import Interaction, StylePreference
-from stylerec_plugin.shoppers.identity import Shopper
+from stylerec_plugin.shoppers import Shopper
 
 pytestmark = pytest.mark.django_db
 

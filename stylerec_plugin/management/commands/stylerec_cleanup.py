@@ -22,7 +22,10 @@ from django.utils import timezone
 
 from ...conf import settings
 from ...models import RestyledImage, Style, VariantStatus
-from ...restyling import planning as pipeline
+from ...restyling.files import delete_unreferenced_files, protected_names
+from ...restyling.planning import Plan, prune_superseded, queue_plan
+from ...restyling.recovery import death_reason, recover_stuck_variants
+from ...restyling.variants import reset_to_pending
 from ...storage import variant_storage
 
 
@@ -62,7 +65,7 @@ class Command(BaseCommand):
         # Rows (inside one transaction, rolled back on --dry-run; files go only on commit).
         with transaction.atomic():
             pairs = set(RestyledImage.objects.values_list("product_id", "style_id").distinct())
-            superseded = sum(pipeline.prune_superseded(pid, sid) for pid, sid in pairs)
+            superseded = sum(prune_superseded(pid, sid) for pid, sid in pairs)
             inactive = RestyledImage.objects.filter(style__is_active=False)
             if not options["inactive_styles"]:
                 inactive = inactive.filter(status__in=[VariantStatus.PENDING, VariantStatus.FAILED])
@@ -73,27 +76,28 @@ class Command(BaseCommand):
                 if not row.image or not storage.exists(row.image.name):
                     missing_files.append((row.pk, row.style_id))
             if missing_files:
-                RestyledImage.objects.filter(pk__in=[pk for pk, _ in missing_files]).update(
-                    status=VariantStatus.PENDING, image="", attempts=0, job_id="",
+                reset_to_pending(
+                    [pk for pk, _ in missing_files],
                     last_error="The file was missing from storage; re-queued by stylerec_cleanup.",
+                    clear_image=True,
                 )
             if dry:
                 transaction.set_rollback(True)
         if missing_files and not dry:
-            plan = pipeline.Plan()
+            plan = Plan()
             for pk, style_id in missing_files:
                 plan.to_queue[style_id].append(pk)
-            pipeline.queue_plan(plan)
+            queue_plan(plan)
         stuck = [] if dry else None
         if dry:
             stuck = [
                 row.pk
                 for row in RestyledImage.objects.filter(status=VariantStatus.RUNNING)
-                if pipeline.death_reason(row) is not None
+                if death_reason(row) is not None
             ]
             recovery_line = f"Would recover {len(stuck)} variants stuck running after their job died."
         else:
-            recovery = pipeline.recover_stuck_variants()
+            recovery = recover_stuck_variants()
             recovery_line = (
                 f"Recovered {len(recovery.requeued) + len(recovery.failed)} variants stuck running "
                 f"({len(recovery.requeued)} re-queued, {len(recovery.failed)} failed)."
@@ -102,7 +106,7 @@ class Command(BaseCommand):
         # Files nobody uses.
         cutoff = timezone.now() - timedelta(seconds=options["min_age"])
         names = list(walk(storage, settings.UPLOAD_TO.rstrip("/")))
-        used = pipeline.protected_names(names) if names else set()
+        used = protected_names(names) if names else set()
         orphans, too_young = [], 0
         for name in names:
             if name in used:
@@ -115,7 +119,7 @@ class Command(BaseCommand):
                 too_young += 1
                 continue
             orphans.append(name)
-        deleted = orphans if dry else pipeline.delete_unreferenced_files(orphans)
+        deleted = orphans if dry else delete_unreferenced_files(orphans)
 
         out(f"{verb} delete {superseded} superseded or stale variant rows (their files follow).")
         out(f"{verb} delete {inactive_count} variant rows of inactive styles.")

@@ -85,7 +85,7 @@ class Command(BaseCommand):
                     half_life = settings.DECAY_HALF_LIFE_DAYS
                 splits = ["user", "time"]
             elif dataset == "demo":
-                from ...recommendations.serving import read_training_data
+                from ...recommendations.training import read_training_data
 
                 training = read_training_data()
                 events, style_inputs = training.events, training.style_inputs

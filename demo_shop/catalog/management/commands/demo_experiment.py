@@ -18,7 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from stylerec_plugin.conf import get_product_model
-from stylerec_plugin.experiments.assignment import arm_for_bucket, bucket_for
+from stylerec_plugin.experiments import arm_for_bucket, bucket_for
 from stylerec_plugin.models import (
     Experiment,
     ExperimentArm,
