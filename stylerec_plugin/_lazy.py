@@ -1,8 +1,12 @@
-"""Package faces that stay light: names resolved from their submodules on first access (PEP 562).
+"""Package faces that stay light, and the aliases that keep old import paths working.
 
-A capability package's ``__init__`` lists its public names and where they live; importing
-the package imports none of them, so ``import stylerec_plugin.experiments.stats`` needs
-no Django and a web process never loads rq or torch by importing a face.
+A capability package's ``__init__`` lists its public names and where they live
+(:func:`lazy_exports`, PEP 562); importing the package imports none of them, so
+``import stylerec_plugin.experiments.stats`` needs no Django and a web process never
+loads rq or torch by importing a face.
+
+A module that moved leaves a thin alias at its old path that calls :func:`warn_moved`
+and re-exports the moved names, for one release.
 """
 
 from __future__ import annotations
@@ -47,3 +51,16 @@ def lazy_exports(
         return sorted(set(sys.modules[package].__dict__) | set(exports) | set(deprecated))
 
     return __getattr__, __dir__
+
+
+def warn_moved(old: str, new: str) -> None:
+    """Warn (``DeprecationWarning``) that module ``old`` moved to ``new``; call it at the alias's top.
+
+    ``stacklevel=3`` names the code that imported the old path: 1 is this function, 2 the
+    alias module, and ``warnings`` skips the import machinery's frames itself.
+    """
+    warnings.warn(
+        f"{old} moved to {new}; import from there (the old path goes in the next release).",
+        DeprecationWarning,
+        stacklevel=3,
+    )

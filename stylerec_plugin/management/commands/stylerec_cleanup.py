@@ -61,13 +61,35 @@ class Command(BaseCommand):
         out = self.stdout.write
         verb = "Would" if dry else "Did"
         storage = variant_storage()
+        superseded, inactive_count, missing_files = self._clean_rows(storage, dry, options["inactive_styles"])
+        recovery_line = self._recover(dry)
+        names, deleted, too_young = self._clean_files(storage, dry, options["min_age"])
 
-        # Rows (inside one transaction, rolled back on --dry-run; files go only on commit).
+        out(f"{verb} delete {superseded} superseded or stale variant rows (their files follow).")
+        out(f"{verb} delete {inactive_count} variant rows of inactive styles.")
+        out(f"{verb} re-queue {len(missing_files)} ready variants whose file is missing from storage.")
+        out(recovery_line)
+        out(
+            f"{verb} delete {len(deleted)} orphaned files of {len(names)} under {settings.UPLOAD_TO!r}"
+            + (f" ({too_young} younger than {options['min_age']}s left alone)." if too_young else ".")
+        )
+        if options["verbosity"] > 1:
+            for name in deleted:
+                out(f"  {name}")
+        styles_without = Style.objects.filter(is_active=True).count()
+        if not styles_without:
+            out("Note: no style is active.")
+
+    def _clean_rows(self, storage, dry: bool, inactive_styles: bool) -> tuple[int, int, list[tuple[int, int]]]:
+        """Superseded rows, rows of inactive styles, ready rows whose file is gone (re-queued).
+
+        Inside one transaction, rolled back on --dry-run; files go only on commit.
+        """
         with transaction.atomic():
             pairs = set(RestyledImage.objects.values_list("product_id", "style_id").distinct())
             superseded = sum(prune_superseded(pid, sid) for pid, sid in pairs)
             inactive = RestyledImage.objects.filter(style__is_active=False)
-            if not options["inactive_styles"]:
+            if not inactive_styles:
                 inactive = inactive.filter(status__in=[VariantStatus.PENDING, VariantStatus.FAILED])
             inactive_count = inactive.count()
             inactive.delete()
@@ -88,23 +110,26 @@ class Command(BaseCommand):
             for pk, style_id in missing_files:
                 plan.to_queue[style_id].append(pk)
             queue_plan(plan)
-        stuck = [] if dry else None
+        return superseded, inactive_count, missing_files
+
+    def _recover(self, dry: bool) -> str:
+        """Rows stuck running after their job died: re-queued or failed (counted only on --dry-run)."""
         if dry:
             stuck = [
                 row.pk
                 for row in RestyledImage.objects.filter(status=VariantStatus.RUNNING)
                 if death_reason(row) is not None
             ]
-            recovery_line = f"Would recover {len(stuck)} variants stuck running after their job died."
-        else:
-            recovery = recover_stuck_variants()
-            recovery_line = (
-                f"Recovered {len(recovery.requeued) + len(recovery.failed)} variants stuck running "
-                f"({len(recovery.requeued)} re-queued, {len(recovery.failed)} failed)."
-            )
+            return f"Would recover {len(stuck)} variants stuck running after their job died."
+        recovery = recover_stuck_variants()
+        return (
+            f"Recovered {len(recovery.requeued) + len(recovery.failed)} variants stuck running "
+            f"({len(recovery.requeued)} re-queued, {len(recovery.failed)} failed)."
+        )
 
-        # Files nobody uses.
-        cutoff = timezone.now() - timedelta(seconds=options["min_age"])
+    def _clean_files(self, storage, dry: bool, min_age: int) -> tuple[list[str], list[str], int]:
+        """Files under UPLOAD_TO that nothing uses and are older than ``min_age`` seconds."""
+        cutoff = timezone.now() - timedelta(seconds=min_age)
         names = list(walk(storage, settings.UPLOAD_TO.rstrip("/")))
         used = protected_names(names) if names else set()
         orphans, too_young = [], 0
@@ -120,18 +145,4 @@ class Command(BaseCommand):
                 continue
             orphans.append(name)
         deleted = orphans if dry else delete_unreferenced_files(orphans)
-
-        out(f"{verb} delete {superseded} superseded or stale variant rows (their files follow).")
-        out(f"{verb} delete {inactive_count} variant rows of inactive styles.")
-        out(f"{verb} re-queue {len(missing_files)} ready variants whose file is missing from storage.")
-        out(recovery_line)
-        out(
-            f"{verb} delete {len(deleted)} orphaned files of {len(names)} under {settings.UPLOAD_TO!r}"
-            + (f" ({too_young} younger than {options['min_age']}s left alone)." if too_young else ".")
-        )
-        if options["verbosity"] > 1:
-            for name in deleted:
-                out(f"  {name}")
-        styles_without = Style.objects.filter(is_active=True).count()
-        if not styles_without:
-            out("Note: no style is active.")
+        return names, deleted, too_young
