@@ -43,6 +43,8 @@ demo: install
 
 test: install browser node
 	$(PY) tests/check_services.py
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 

@@ -13,8 +13,8 @@ from statistics import NormalDist
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from ..experiment_report import METRIC_LABELS, METRICS
-from ..experiment_stats import CONFIDENCE
+from ..experiments.report import METRIC_LABELS, METRICS
+from ..experiments.stats import CONFIDENCE
 
 COLOURS = ["#5f6670", "#c2410c", "#1864ab", "#2b8a3e", "#9c36b5"]  # 4.5:1 or more on white
 PANEL_WIDTH, PANEL_HEIGHT, GAP = 340, 210, 26
@@ -26,7 +26,7 @@ _Z = NormalDist().inv_cdf(1 - (1 - CONFIDENCE) / 2)
 
 
 def wilson_band(successes: int, trials: int) -> tuple[float, float]:
-    """The Wilson score interval in closed form: what ``experiment_stats.wilson_interval`` returns
+    """The Wilson score interval in closed form: what ``experiments.stats.wilson_interval`` returns
     (scipy's binomtest, about 2 ms a call: 270 ms for one chart's 132 points), in microseconds."""
     if trials == 0:
         return 0.0, 1.0

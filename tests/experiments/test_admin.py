@@ -151,6 +151,6 @@ def test_slug_is_locked_once_started(staff_client, experiment):
 @pytest.mark.parametrize("successes,trials", [(0, 1), (1, 1), (3, 7), (50, 1000), (999, 1000), (0, 0), (12, 30)])
 def test_chart_bands_are_the_reports_wilson_intervals(successes, trials):
     from stylerec_plugin.admin.report_chart import wilson_band
-    from stylerec_plugin.experiment_stats import wilson_interval
+    from stylerec_plugin.experiments.stats import wilson_interval
 
     assert wilson_band(successes, trials) == pytest.approx(wilson_interval(successes, trials), abs=1e-9)

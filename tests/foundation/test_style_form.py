@@ -11,8 +11,8 @@ import pytest
 from django.core.management import call_command
 from PIL import Image
 
-from stylerec_plugin.admin.preset_gallery import MANIFEST
 from stylerec_plugin.models import Style
+from stylerec_plugin.restyling.preset_gallery import MANIFEST
 from stylerec_plugin.storage import variant_storage
 from stylerec_plugin.themes import accessible_colours, contrast_ratio
 from tests.storefront.test_safety import style_form_data

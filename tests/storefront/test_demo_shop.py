@@ -10,8 +10,7 @@ import pytest
 
 from demo_shop.catalog.models import Category, Order
 from stylerec_plugin.models import ProductPhoto, StyleTranslation
-from stylerec_plugin.preferences import explicit_styles
-from stylerec_plugin.shoppers import Shopper
+from stylerec_plugin.shoppers import Shopper, explicit_styles
 
 pytestmark = pytest.mark.django_db
 

@@ -17,10 +17,10 @@ from django.core.files.base import ContentFile
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from ...admin.preset_gallery import MANIFEST, TILE_SIDE, tile_name
 from ...conf import settings
 from ...models import ProductPhoto
 from ...models.styles import PRESET_COUNT
+from ...restyling.preset_gallery import MANIFEST, TILE_SIDE, tile_name
 from ...storage import variant_storage
 
 WORKING_SIDE = 256  # the network runs at this long edge; tiles are then shrunk to TILE_SIDE
@@ -64,7 +64,7 @@ class Command(BaseCommand):
             raise CommandError(
                 f"The preset gallery needs the engine: pip install 'django-stylerec[engine]' ({error})."
             ) from error
-        from ...admin.preset_gallery import read_manifest
+        from ...restyling.preset_gallery import read_manifest
 
         engine_version = ENGINE_VERSIONS["preset"]
         current = read_manifest()
