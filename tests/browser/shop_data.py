@@ -12,6 +12,7 @@ from PIL import Image, ImageOps
 from demo_shop.catalog.demo_data import load_catalogue, load_styles
 from demo_shop.catalog.models import Product
 from stylerec_plugin.models import ProductPhoto, RestyledImage, Style, VariantStatus
+from stylerec_plugin.signals import paused
 
 VARIANT_SIDE = 320
 RESTYLED_PRODUCTS = 16  # per style; the rest of the catalogue shows originals
@@ -30,6 +31,12 @@ def _look(slug: str, path: str, dark: str, light: str) -> tuple[bytes, int, int]
 
 
 def build_demo_shop() -> dict:
+    """Catalogue, demo styles and stand-in variants; saves queue no restyle job (``paused``)."""
+    with paused():
+        return _build()
+
+
+def _build() -> dict:
     load_catalogue()
     load_styles()
     styles = list(Style.objects.order_by("sort_order"))
