@@ -15,8 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..experiment_report import METRIC_LABELS, METRICS, build_report, render_chart
-from ..experiment_stats import MIN_EVENTS
+from ..experiments.render import render_chart
+from ..experiments.report import METRIC_LABELS, METRICS, build_report
+from ..experiments.stats import MIN_EVENTS
 from ..models.experiments import (
     Experiment,
     ExperimentArm,
@@ -25,6 +26,7 @@ from ..models.experiments import (
     ExperimentOutcome,
     ExperimentStatus,
 )
+from .report_chart import chart_svg
 
 
 class ArmFormSet(BaseInlineFormSet):
@@ -180,6 +182,8 @@ class ExperimentAdmin(admin.ModelAdmin):
             "report": report,
             "metric_rows": metric_rows,
             "chart_url": reverse("admin:stylerec_plugin_experiment_report_chart", args=[experiment.pk]),
+            # Inline SVG from this report: no second report and no matplotlib render per page view.
+            "chart_svg": chart_svg(report),
             "has_chart": _matplotlib_available(),
             "min_events": MIN_EVENTS,
             "mde_percent": round(report.mde * 100),

@@ -76,9 +76,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options) -> None:
         dataset = options["dataset"]
-        algorithm = options["algorithm"]
         try:
-            algorithms = parse_algorithms(algorithm)
+            algorithms = parse_algorithms(options["algorithm"])
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         quiet = options["json"] or options["verbosity"] == 0
@@ -88,47 +87,12 @@ class Command(BaseCommand):
             if not quiet:
                 self.stderr.write(f"[{time.perf_counter() - started:6.1f} s] {message}")
 
-        style_inputs = None
-        half_life = options["half_life"]
-        rmse_rows = None
         try:
-            if dataset == "movielens-100k":
-                rows = recdata.movielens_100k_rows(options["cache_dir"])
-                users, items, values, stamps = zip(*rows, strict=True)
-                events = recdata.Events.from_raw(users, items, values, stamps)
-                if not options["no_rmse"]:
-                    rmse_rows = rows
-            elif dataset == "instacart-sample":
-                events = recdata.load_instacart_sample(options["cache_dir"])
-            elif dataset.startswith("csv:"):
-                events = recdata.load_csv(dataset[4:])
-            elif dataset == "synthetic" or dataset.startswith("synthetic:"):
-                from ...recommender.synthetic import make_shop
-
-                sizes = [int(v) for v in dataset.partition(":")[2].split(",") if v] or [2000, 500, 40000]
-                if len(sizes) != 3:
-                    raise CommandError("use synthetic:SHOPPERS,PRODUCTS,EVENTS, e.g. synthetic:2000,500,40000")
-                shop = make_shop(*sizes, seed=options["seed"])
-                events, style_inputs = shop.events, shop.style_inputs
-                if half_life is None:
-                    half_life = settings.DECAY_HALF_LIFE_DAYS
-            elif dataset == "demo":
-                from ...recommendations import read_training_data
-
-                training = read_training_data()
-                events, style_inputs = training.events, training.style_inputs
-                if half_life is None:
-                    half_life = settings.DECAY_HALF_LIFE_DAYS
-            else:
-                raise CommandError(
-                    "--dataset must be demo, movielens-100k, instacart-sample, csv:PATH "
-                    "or synthetic[:SHOPPERS,PRODUCTS,EVENTS]"
-                )
+            events, style_inputs, half_life, rmse_rows = self._load(dataset, options)
         except (OSError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         if len(events) == 0:
             raise CommandError(f"{dataset} has no interactions to evaluate")
-
         splits = ["user", "time"] if options["split"] == "both" else [options["split"]]
         notes = []
         if "time" in splits and np.ptp(events.timestamps) == 0:
@@ -137,6 +101,7 @@ class Command(BaseCommand):
             notes.append(f"{dataset} has no timestamps (all equal): the time-ordered split is left out")
             if not splits:
                 raise CommandError(notes[-1])
+
         progress(f"evaluating the {' and '.join(splits)} split{'s' if len(splits) > 1 else ''}")
         results, rmse, child_cpu = evaluate_splits(
             events,
@@ -155,18 +120,62 @@ class Command(BaseCommand):
         )
         if options["plot"]:
             plot(results, options["plot"], title=f"StyleRec recommender on {dataset}")
+        seconds = time.perf_counter() - started
+        cpu_seconds = time.process_time() - started_cpu + child_cpu
         if options["json"]:
             payload = {
                 "dataset": dataset,
                 "results": [r.as_dict() for r in results],
                 "surprise_svd_cv": rmse,
                 "notes": notes,
-                "seconds": time.perf_counter() - started,
-                "cpu_seconds": time.process_time() - started_cpu + child_cpu,
+                "seconds": seconds,
+                "cpu_seconds": cpu_seconds,
             }
             json.dump(payload, self.stdout, indent=2, default=float)
             self.stdout.write("")
             return
+        self._print(results, rmse, notes, options)
+        self.stdout.write(f"whole command: {seconds:.1f} s ({cpu_seconds:.1f} s CPU, worker processes included)")
+        sys.stdout.flush()
+
+    def _load(self, dataset: str, options: dict):
+        """The data set's events and style inputs, the decay to use, the ratings for the RMSE check."""
+        style_inputs = None
+        half_life = options["half_life"]
+        rmse_rows = None
+        if dataset == "movielens-100k":
+            rows = recdata.movielens_100k_rows(options["cache_dir"])
+            users, items, values, stamps = zip(*rows, strict=True)
+            events = recdata.Events.from_raw(users, items, values, stamps)
+            if not options["no_rmse"]:
+                rmse_rows = rows
+        elif dataset == "instacart-sample":
+            events = recdata.load_instacart_sample(options["cache_dir"])
+        elif dataset.startswith("csv:"):
+            events = recdata.load_csv(dataset[4:])
+        elif dataset == "synthetic" or dataset.startswith("synthetic:"):
+            from ...recommender.synthetic import make_shop
+
+            sizes = [int(v) for v in dataset.partition(":")[2].split(",") if v] or [2000, 500, 40000]
+            if len(sizes) != 3:
+                raise CommandError("use synthetic:SHOPPERS,PRODUCTS,EVENTS, e.g. synthetic:2000,500,40000")
+            shop = make_shop(*sizes, seed=options["seed"])
+            events, style_inputs = shop.events, shop.style_inputs
+        elif dataset == "demo":
+            from ...recommendations.training import read_training_data
+
+            training = read_training_data()
+            events, style_inputs = training.events, training.style_inputs
+        else:
+            raise CommandError(
+                "--dataset must be demo, movielens-100k, instacart-sample, csv:PATH "
+                "or synthetic[:SHOPPERS,PRODUCTS,EVENTS]"
+            )
+        if half_life is None and dataset.partition(":")[0] in ("synthetic", "demo"):
+            half_life = settings.DECAY_HALF_LIFE_DAYS  # a shop's own events decay as in training
+        return events, style_inputs, half_life, rmse_rows
+
+    def _print(self, results, rmse, notes, options) -> None:
         for result in results:
             self.stdout.write(result.table())
             agreement = result.extra.get("predict_agreement")
@@ -183,8 +192,3 @@ class Command(BaseCommand):
             self.stdout.write(note)
         if options["plot"]:
             self.stdout.write(f"plot written to {options['plot']}")
-        self.stdout.write(
-            f"whole command: {time.perf_counter() - started:.1f} s "
-            f"({time.process_time() - started_cpu + child_cpu:.1f} s CPU, worker processes included)"
-        )
-        sys.stdout.flush()
