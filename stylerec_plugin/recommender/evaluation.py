@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 
 from .choice import PartLimits
-from .collaborative import AUTO, RatingSVD, parse_algorithms
+from .collaborative import AUTO, RatingSVD
 from .data import Events, aggregate, stratified_split, time_split
-from .hybrid import HybridRecommender
+from .hybrid import HybridRecommender, fit_hybrid
 from .metrics import ranking_metrics, top_k
 from .style import StyleInputs
 
@@ -177,26 +177,26 @@ def evaluate(
     # the row building lives in _hybrid_rows, the rest reads better in one place.
     say = progress or (lambda message: None)
     started, started_cpu = time.perf_counter(), time.process_time()
-    if isinstance(algorithms, str):
-        algorithms = parse_algorithms(algorithms)
     pairs = aggregate(events, half_life_days)
     train, test = _split(pairs, split, seed)
     seen = train.matrix(binary=True)
     relevant = test.matrix(binary=True)
     users = np.unique(test.users)
     say(f"fitting the hybrid on {len(train)} pairs")
-    hybrid = HybridRecommender(
-        algorithms=algorithms,
+    hybrid, _ = fit_hybrid(
+        train,
         style_inputs=style_inputs,
+        algorithms=algorithms,
+        time_budget_seconds=time_budget_seconds,
+        limits=limits,
         search=search,
+        part_params=part_params,
+        validation_split=split,
         k=k,
         seed=seed,
-        part_params=part_params or {},
-        validation_split=split,
-        time_budget_seconds=time_budget_seconds,
-        limits=limits or PartLimits(),
         refit_unweighted=True,
-    ).fit(train, progress=say)
+        progress=say,
+    )
 
     def measure(scores_for: Callable[[np.ndarray], np.ndarray]) -> Any:
         tops = []
