@@ -617,8 +617,10 @@ class ALS(Scorer):
 
     name = "als"
     label = "ALS (implicit library)"
-    default_params = {"factors": 64, "reg": 20.0, "alpha": 4.0, "iterations": 15, "seed": 0}
-    search_space = [{}, {"factors": 16}, {"factors": 128, "reg": 40.0, "alpha": 8.0}]
+    # 16 factors first: it won on validation on MovieLens, the Instacart per-user split and
+    # both 1M synthetic shops, and it is the cheapest, so a tight budget tries it first.
+    default_params = {"factors": 16, "reg": 20.0, "alpha": 4.0, "iterations": 15, "seed": 0}
+    search_space = [{}, {"factors": 64}, {"factors": 128, "reg": 40.0, "alpha": 8.0}]
     probe_params = {"iterations": 1}
 
     def probe_multiplier(self) -> float:
