@@ -1,4 +1,8 @@
-"""Serve the demo shop on http://127.0.0.1:8000, with a style worker when Redis answers."""
+"""Serve the demo shop on http://127.0.0.1:8000, with a style worker when Redis answers.
+
+``--gunicorn`` serves it the production way (``make serve``): gunicorn with
+``demo_shop/gunicorn.conf.py`` instead of the development server.
+"""
 
 import os
 import subprocess
@@ -19,8 +23,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser) -> None:
         parser.add_argument("--addr", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--gunicorn", action="store_true", help="Serve with gunicorn (DEBUG off, static via WhiteNoise)."
+        )
 
-    def handle(self, *args, addr: str, **options) -> None:
+    def handle(self, *args, addr: str, gunicorn: bool = False, **options) -> None:
         worker = None
         if redis_available(settings.RQ_QUEUES["stylerec"]["URL"]):
             # One torch thread per worker process: measured fastest on small CPUs (docs/pipeline.md).
@@ -33,10 +40,31 @@ class Command(BaseCommand):
             self.stdout.write("Redis is not reachable: style jobs run inline in the web process.")
         self.stdout.write(self.style.SUCCESS(f"Demo shop: http://{addr}/  admin: http://{addr}/admin/"))
         try:
-            subprocess.call([sys.executable, "manage.py", "runserver", addr, "--noreload"])
+            if gunicorn:
+                subprocess.call(self._gunicorn_command(addr), env=self._gunicorn_env())
+            else:
+                if not settings.DEBUG:
+                    self.stdout.write("DEBUG is off: static files come from WhiteNoise (run collectstatic first).")
+                subprocess.call([sys.executable, "manage.py", "runserver", addr, "--noreload"])
         except KeyboardInterrupt:
             pass
         finally:
             if worker is not None:
                 worker.terminate()
                 worker.wait(timeout=30)
+
+    def _gunicorn_command(self, addr: str) -> list[str]:
+        if settings.DEBUG:
+            self.stdout.write(self.style.WARNING("DEBUG is on under gunicorn: unset DJANGO_DEBUG for production."))
+        return [sys.executable, "-m", "gunicorn", "-c", "demo_shop/gunicorn.conf.py", "--bind", addr]
+
+    def _gunicorn_env(self) -> dict[str, str]:
+        env = dict(os.environ)
+        cache_url = env.get("DJANGO_CACHE_URL", "")
+        if cache_url.startswith("redis") and not redis_available(cache_url):
+            # A cache that does not answer would turn every page into an error.
+            self.stdout.write(
+                self.style.WARNING(f"The cache {cache_url} does not answer: each process keeps its own cache.")
+            )
+            env.pop("DJANGO_CACHE_URL")
+        return env
