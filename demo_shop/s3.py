@@ -46,7 +46,10 @@ def s3_storages(
         **extra,
     }
     return {
-        "default": {"BACKEND": BACKEND, "OPTIONS": {**common, "object_parameters": {"CacheControl": PHOTO_CACHE_CONTROL}}},
+        "default": {
+            "BACKEND": BACKEND,
+            "OPTIONS": {**common, "object_parameters": {"CacheControl": PHOTO_CACHE_CONTROL}},
+        },
         "stylerec_variants": {
             "BACKEND": BACKEND,
             "OPTIONS": {**common, "object_parameters": {"CacheControl": VARIANT_CACHE_CONTROL}},

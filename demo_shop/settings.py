@@ -52,6 +52,8 @@ WHITENOISE = importlib.util.find_spec("whitenoise") is not None
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     *(["whitenoise.middleware.WhiteNoiseMiddleware"] if WHITENOISE else []),
+    # Before anything that queries: a NUL in a cookie or URL would be a 500 on PostgreSQL.
+    "stylerec_plugin.middleware.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -176,7 +176,7 @@ def bucket_storages(server: S3Server, bucket: str, **overrides) -> dict:
 
 
 @pytest.fixture
-def s3_bucket(s3_server, pipeline_settings) -> Bucket:
+def s3_bucket(s3_server, pipeline_settings) -> Bucket:  # noqa: F811 - the imported fixture
     """A fresh bucket holding this test's photos and variants (STORAGES as docs/deploy.md recommends)."""
     name = f"stylerec-test-{os.getpid()}-{next(_bucket_numbers)}"
     s3_server.client().create_bucket(Bucket=name)

@@ -133,7 +133,8 @@ def test_deleting_products_and_styles_deletes_variant_files_and_never_an_origina
     assert other_files and not keys & set(other_files), "a deleted style's variants are gone"
     for name in originals:
         assert name in keys and s3_bucket.head(name)["ETag"] == etags[name], f"{name} was changed"
-    touched = [r for r in s3_bucket.requests_since(mark) if r.key in originals and r.method in ("PUT", "POST", "DELETE")]
+    writes = ("PUT", "POST", "DELETE")
+    touched = [r for r in s3_bucket.requests_since(mark) if r.key in originals and r.method in writes]
     assert touched == [], "no write or delete ever reached an original photo or a style reference"
 
 
