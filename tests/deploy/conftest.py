@@ -186,3 +186,54 @@ def s3_bucket(s3_server, pipeline_settings) -> Bucket:  # noqa: F811 - the impor
     # Nothing may land on the local disk: a write there would fail loudly.
     pipeline_settings.MEDIA_ROOT = "/nonexistent/stylerec-media"
     return Bucket(name, s3_server, storages)
+
+
+def start_pipeline_worker(
+    settings, *args: str, pause: float = 60, prefix: tuple[str, ...] = (), module: str = "tests.pipeline.slow_worker"
+) -> subprocess.Popen:
+    """A real StyleRec worker subprocess on the test database, queue and media folder.
+
+    ``module`` is ``tests.pipeline.slow_worker`` (a burst worker whose engine waits
+    ``pause`` seconds before each batch) unless told otherwise; ``prefix`` wraps the
+    command (e.g. ``unshare ...``). Its output is a pipe of text lines.
+    """
+    from django.conf import settings as django_settings
+    from django.db import connection
+
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "tests.pipeline.worker_settings",
+        "STYLEREC_TEST_DB_NAME": connection.settings_dict["NAME"],
+        "STYLEREC_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "STYLEREC_TEST_REDIS_URL": django_settings.RQ_QUEUES["stylerec"]["URL"],
+        "STYLEREC_TEST_PAUSE": str(pause),
+        "PYTHONUNBUFFERED": "1",
+        "OMP_NUM_THREADS": "1",
+    }
+    return subprocess.Popen(
+        [*prefix, sys.executable, "-m", module, *args],
+        cwd=str(Path(django_settings.BASE_DIR)), env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def wait_for_line(process: subprocess.Popen, text: str, timeout: float = 180) -> list[str]:
+    """Read the worker's output until a line holds ``text``; returns the lines read."""
+    deadline = time.monotonic() + timeout
+    lines = []
+    for line in process.stdout:
+        lines.append(line)
+        if text in line:
+            return lines
+        if time.monotonic() > deadline:
+            break
+    pytest.fail(f"the worker never printed {text!r}:\n" + "".join(lines[-40:]))
+
+
+def kill(process: subprocess.Popen) -> None:
+    import signal
+
+    if process.poll() is None:
+        os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stdout.close()
