@@ -22,7 +22,7 @@ keepalive = 5
 # Recycle workers now and then, so a slow leak in a third-party library cannot grow forever.
 max_requests = 5000
 max_requests_jitter = 500
-accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "" turns it off
 errorlog = "-"
 
 # Persistent connections: at most workers x threads of them (PostgreSQL's default limit is 100).
