@@ -44,7 +44,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench.loadtools import (  # noqa: E402
-    command_line,
     free_port,
     load,
     load_average,
@@ -307,7 +306,7 @@ def soak(duration: int, clients: int, busy: bool) -> None:
     end = {pid: rss for _name, pid, rss in end_memory}
     for name, pid, rss in start_memory:
         after = f"{end[pid]:.0f}" if pid in end else "gone (recycled)"
-        print(f"| {name}: {command_line(pid)[:60] if pid in end else ''} | {pid} | {rss:.0f} | {after} |")
+        print(f"| {name} | {pid} | {rss:.0f} | {after} |")
     for name, pid, rss in end_memory:
         if pid not in {p for _n, p, _r in start_memory}:
             print(f"| {name} (started during the soak) | {pid} | - | {rss:.0f} |")

@@ -141,12 +141,5 @@ def rss_mib(pid: int) -> float | None:
     return None
 
 
-def command_line(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace").strip()
-    except OSError:
-        return "?"
-
-
 def load_average() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
