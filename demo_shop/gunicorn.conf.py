@@ -22,6 +22,9 @@ keepalive = 5
 # Recycle workers now and then, so a slow leak in a third-party library cannot grow forever.
 max_requests = 5000
 max_requests_jitter = 500
+# No control socket: its default path ($HOME/.gunicorn/gunicorn.ctl) is one per user, not per
+# instance; systemd's signals (HUP to reload, TERM to stop) manage the server instead.
+control_socket_disable = True
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-") or None  # "" turns it off
 errorlog = "-"
 

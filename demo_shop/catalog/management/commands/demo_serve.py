@@ -5,6 +5,7 @@
 """
 
 import os
+import signal
 import subprocess
 import sys
 
@@ -16,6 +17,10 @@ from demo_shop.catalog.redis_probe import redis_available
 WORKER_COMMAND = [
     "rqworker", "stylerec", "--with-scheduler", "--worker-class", "stylerec_plugin.worker.StyleRecWorker"
 ]
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
 
 
 class Command(BaseCommand):
@@ -39,19 +44,27 @@ class Command(BaseCommand):
         else:
             self.stdout.write("Redis is not reachable: style jobs run inline in the web process.")
         self.stdout.write(self.style.SUCCESS(f"Demo shop: http://{addr}/  admin: http://{addr}/admin/"))
+        if gunicorn:
+            server = subprocess.Popen(self._gunicorn_command(addr), env=self._gunicorn_env())
+        else:
+            if not settings.DEBUG:
+                self.stdout.write("DEBUG is off: static files come from WhiteNoise (run collectstatic first).")
+            server = subprocess.Popen([sys.executable, "manage.py", "runserver", addr, "--noreload"])
+        # Stopped with SIGTERM (systemd, `kill`) as with Ctrl-C: the server and the worker go too.
+        signal.signal(signal.SIGTERM, _interrupt)
         try:
-            if gunicorn:
-                subprocess.call(self._gunicorn_command(addr), env=self._gunicorn_env())
-            else:
-                if not settings.DEBUG:
-                    self.stdout.write("DEBUG is off: static files come from WhiteNoise (run collectstatic first).")
-                subprocess.call([sys.executable, "manage.py", "runserver", addr, "--noreload"])
+            server.wait()
         except KeyboardInterrupt:
             pass
         finally:
-            if worker is not None:
-                worker.terminate()
-                worker.wait(timeout=30)
+            stopping = [process for process in (server, worker) if process is not None and process.poll() is None]
+            for process in stopping:
+                process.terminate()
+            for process in stopping:
+                try:
+                    process.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    process.kill()
 
     def _gunicorn_command(self, addr: str) -> list[str]:
         if settings.DEBUG:
