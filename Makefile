@@ -41,6 +41,8 @@ serve: install
 
 test: install browser
 	$(PY) tests/check_services.py
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
 

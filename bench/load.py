@@ -143,7 +143,7 @@ class Shop:
         if self.busy:
             self.processes["worker"] = subprocess.Popen(
                 [sys.executable, "manage.py", "rqworker", "stylerec", "--worker-class",
-                 "stylerec_plugin.worker.StyleRecWorker"],
+                 "stylerec_plugin.restyling.worker.StyleRecWorker"],
                 cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
             )
             self._feeder = threading.Thread(target=self._feed, daemon=True)

@@ -5,7 +5,7 @@
 It uses a scratch PostgreSQL database (created if missing, default ``stylerec_bench``), a
 queue of its own (``stylerec-bench``, on ``--redis``, default ``redis://127.0.0.1:6379/4``)
 and the media folder ``var/bench-media``. Per worker count it deletes every variant, starts that many
-``manage.py rqworker stylerec-bench --worker-class stylerec_plugin.worker.StyleRecWorker``
+``manage.py rqworker stylerec-bench --worker-class stylerec_plugin.restyling.worker.StyleRecWorker``
 processes, waits until each has loaded its engines, queues every variant and times until
 the last one is finished. Worker start-up (loading torch and the networks) is reported
 apart. torch threads per worker: cores / workers, so workers do not fight over cores.
@@ -88,7 +88,7 @@ def start_workers(count: int, env: dict[str, str], threads: int) -> list[subproc
                 [
                     sys.executable, "manage.py", "rqworker", "stylerec-bench",
                     "--name", f"bench-{count}-{number}-{os.getpid()}",
-                    "--worker-class", "stylerec_plugin.worker.StyleRecWorker",
+                    "--worker-class", "stylerec_plugin.restyling.worker.StyleRecWorker",
                 ],
                 cwd=str(ROOT),
                 env=worker_env,
@@ -152,10 +152,10 @@ def main() -> None:
 
     from demo_shop.catalog.demo_data import load_catalogue, load_styles
     from demo_shop.catalog.models import Product
-    from stylerec_plugin import pipeline
-    from stylerec_plugin.jobs import sync_product
     from stylerec_plugin.models import RestyledImage, Style, VariantStatus
     from stylerec_plugin.queue import get_queue, run_jobs_inline
+    from stylerec_plugin.restyling import planning
+    from stylerec_plugin.restyling.jobs import sync_product
     from stylerec_plugin.signals import paused
 
     call_command("migrate", interactive=False, verbosity=0)
@@ -184,8 +184,8 @@ def main() -> None:
         try:
             startup = wait_until_loaded(workers)
             started = time.monotonic()
-            plan = pipeline.plan_variants(product_ids, chosen)
-            pipeline.queue_plan(plan)
+            plan = planning.plan_variants(product_ids, chosen)
+            planning.queue_plan(plan)
             total = plan.queued_rows
             last_done, last_change = -1, time.monotonic()
             while True:

@@ -246,8 +246,8 @@ def render(rounds: int, seed_value: int) -> None:
         assert html.count("<article") == 24, "the grid did not render 24 products"
         return elapsed
 
-    from stylerec_plugin.display import photos_for, storefront_state
     from stylerec_plugin.recommendations import recommend
+    from stylerec_plugin.storefront import photos_for, storefront_state
 
     def recommend_once(key: str) -> float:
         # The recommender's share of a grid (helper C's recommend()), for the breakdown.

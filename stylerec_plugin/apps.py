@@ -9,8 +9,12 @@ class StyleRecConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from . import checks, serving_cache, signals  # noqa: F401  (registers checks and receivers)
-        from .experiments import connect_signals
+        from . import checks  # noqa: F401  (registers the system checks)
+        from .experiments import receivers as experiment_receivers
+        from .restyling import receivers as restyling_receivers
+        from .shoppers import receivers as shopper_receivers
 
-        connect_signals()
-        serving_cache.connect_signals()
+        # Every receiver is connected here, with a dispatch_uid; none at import time.
+        restyling_receivers.connect()
+        shopper_receivers.connect()
+        experiment_receivers.connect()

@@ -8,6 +8,7 @@ from django.core.checks import Error, Tags, Warning, register
 from django.db import models
 
 from .conf import DEFAULTS, settings
+from .products import get_product_adapter
 
 QUEUE_MODES = ("rq", "inline", "auto")
 
@@ -33,7 +34,7 @@ def check_product_model(app_configs=None, **kwargs) -> list:
                 id="stylerec.E002",
             )
         ]
-    field_name = settings.PRODUCT_IMAGE_FIELD
+    field_name = get_product_adapter().image_field_name()
     try:
         field = model._meta.get_field(field_name)
     except Exception:

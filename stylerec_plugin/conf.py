@@ -76,6 +76,13 @@ def product_model_label() -> str:
     return settings.PRODUCT_MODEL or ""
 
 
+def get_cache():
+    """The cache StyleRec keeps serving state in (``STYLEREC["CACHE_ALIAS"]``)."""
+    from django.core.cache import caches
+
+    return caches[settings.CACHE_ALIAS]
+
+
 def get_product_model():
     """The product model class; raises ImproperlyConfigured when it is not installed."""
     from django.apps import apps

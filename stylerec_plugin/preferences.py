@@ -1,129 +1,17 @@
-"""A shopper's styles: explicit picks beat what the recommender learned.
-
-``shopper_style()`` is called by every storefront surface (grid, photo and
-theme tags, API), so it is one query and is memoised per request by the
-callers that have a request (see ``style_for_request``).
-"""
+"""Deprecated: moved to :mod:`stylerec_plugin.shoppers.preferences` (the public names are
+also in :mod:`stylerec_plugin.shoppers`). This alias goes in the next release."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from ._lazy import warn_moved
 
-from django.db import transaction
+warn_moved(__name__, "stylerec_plugin.shoppers.preferences")
 
-from . import serving_cache
-from .models import Style, StylePreference
-from .models.shoppers import PreferenceSource
-from .shoppers import Shopper
-
-# Where a request caches its shopper's style (None is a valid cached answer).
-_REQUEST_CACHE_ATTR = "_stylerec_style_cache"
-_MISSING = object()
-
-
-def shopper_styles(shopper: Shopper | None) -> list[StylePreference]:
-    """The shopper's preferences on active styles, best first: explicit picks, then learned ones."""
-    if shopper is None:
-        return []
-    prefs = (
-        StylePreference.objects.filter(shopper_key=shopper.key, style__is_active=True)
-        .select_related("style")
-        .order_by("-weight", "style__sort_order", "style__name")
-    )
-    # Explicit first whatever the weights: a shopper's own choice beats a guess.
-    return sorted(prefs, key=lambda pref: pref.source != PreferenceSource.EXPLICIT)
-
-
-def shopper_style(shopper: Shopper | None) -> Style | None:
-    """The top explicit pick, else the top learned style, else None.
-
-    Cached across requests (see serving_cache); one query on a miss.
-    """
-    if shopper is None:
-        return None
-    return serving_cache.cached(serving_cache.style_key(shopper.key), lambda: _query_shopper_style(shopper))
-
-
-def _query_shopper_style(shopper: Shopper) -> Style | None:
-    pref = (
-        StylePreference.objects.filter(shopper_key=shopper.key, style__is_active=True)
-        .select_related("style")
-        # The 100-number style vector is for the recommender; every page asks for
-        # this row, so it is not fetched here.
-        .defer("style__style_vector")
-        # "explicit" sorts before "learned" alphabetically; the ordering is spelled
-        # out with a conditional so it does not depend on that accident.
-        .order_by(_explicit_first(), "-weight", "style__sort_order", "style__name")
-        .first()
-    )
-    return pref.style if pref is not None else None
-
-
-def _explicit_first():
-    from django.db.models import Case, IntegerField, Value, When
-
-    return Case(
-        When(source=PreferenceSource.EXPLICIT, then=Value(0)),
-        default=Value(1),
-        output_field=IntegerField(),
-    )
-
-
-def explicit_styles(shopper: Shopper | None) -> list[Style]:
-    """The styles the shopper picked themselves, in their order of preference."""
-    if shopper is None:
-        return []
-    prefs = (
-        StylePreference.objects.filter(shopper_key=shopper.key, source=PreferenceSource.EXPLICIT)
-        .select_related("style")
-        .order_by("-weight", "style__sort_order", "style__name")
-    )
-    return [pref.style for pref in prefs]
-
-
-@transaction.atomic
-def set_explicit_styles(shopper: Shopper, styles: Iterable[Style]) -> None:
-    """Replace the shopper's explicit picks; the first style is the favourite.
-
-    Learned preferences are left alone (the recommender owns them); an empty
-    list clears the picks, so the shopper falls back to what was learned.
-    """
-    ordered: list[Style] = []
-    for style in styles:
-        if style.pk not in {s.pk for s in ordered}:
-            ordered.append(style)
-    StylePreference.objects.filter(shopper_key=shopper.key, source=PreferenceSource.EXPLICIT).exclude(
-        style__in=[s.pk for s in ordered]
-    ).delete()
-    count = len(ordered)
-    for position, style in enumerate(ordered):
-        # Weights 1.0, then lower for later picks, so order survives a round trip.
-        StylePreference.objects.update_or_create(
-            shopper_key=shopper.key,
-            style=style,
-            source=PreferenceSource.EXPLICIT,
-            defaults={"weight": round(1.0 - position / (count + 1), 6), "user_id": shopper.user_id},
-        )
-    transaction.on_commit(lambda: serving_cache.forget_shopper(shopper.key))
-
-
-def style_for_request(request, shopper: Shopper | None) -> Style | None:
-    """``shopper_style`` memoised on the request, so a page's tags share one query."""
-    if request is None:
-        return shopper_style(shopper)
-    cache = getattr(request, _REQUEST_CACHE_ATTR, None)
-    if cache is None:
-        cache = {}
-        setattr(request, _REQUEST_CACHE_ATTR, cache)
-    key = shopper.key if shopper is not None else None
-    cached = cache.get(key, _MISSING)
-    if cached is _MISSING:
-        cached = shopper_style(shopper)
-        cache[key] = cached
-    return cached
-
-
-def forget_request_style(request) -> None:
-    """Drop the memo after the shopper's picks change within the request."""
-    if request is not None and hasattr(request, _REQUEST_CACHE_ATTR):
-        delattr(request, _REQUEST_CACHE_ATTR)
+from .shoppers.preferences import (  # noqa: E402, F401
+    explicit_styles,
+    forget_request_style,
+    set_explicit_styles,
+    shopper_style,
+    shopper_styles,
+    style_for_request,
+)

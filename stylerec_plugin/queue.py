@@ -41,7 +41,7 @@ PROBE_TIMEOUT_SECONDS = 0.5
 
 WORKER_HINT = (
     "start a worker with: python manage.py rqworker {queue} --with-scheduler "
-    "--worker-class stylerec_plugin.worker.StyleRecWorker"
+    "--worker-class stylerec_plugin.restyling.worker.StyleRecWorker"
 )
 HEAL_HINT = "run `python manage.py stylerec_restyle --missing` once Redis is back"
 

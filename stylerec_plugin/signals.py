@@ -1,34 +1,34 @@
-"""Signal receivers that keep variants in step with products and styles.
+"""The signals StyleRec sends, and the switch that silences its restyling receivers.
 
-The web side only enqueues (after commit, primary keys only); the work, hashing
-included, happens in the jobs (:mod:`stylerec_plugin.jobs`).
+Receivers live with their capability (``restyling.receivers``, ``shoppers.receivers``,
+``experiments.receivers``) and are connected from ``AppConfig.ready()``; this module
+only declares what they and a shop can listen to.
 
-* product saved (created, photo replaced in admin or a form, ``FieldFile.save()``):
-  ``sync_product`` hashes the photo in the worker and regenerates what changed. A save
-  with ``update_fields`` that leaves the photo out queues nothing.
-* style created, its version increased, activated or deactivated: ``sync_style``.
-* a variant row deleted (directly, or by deleting its product or style): its file is
-  deleted after commit, unless another row uses it; originals are never touched.
+* ``variants_missing``: a page wanted variants that are not ready
+  (``style``, ``product_ids``). Nothing is enqueued for it: a pipeline can listen
+  and note them.
+* ``shoppers_merged``: an anonymous shopper's history moved onto the account they
+  signed in to (``source_key``, ``target``); the experiments move the enrolments.
+* ``shopper_changed``: what is cached about these shoppers may be stale (their data
+  was deleted or merged) (``shopper_keys``); every cache forgets its entries.
 
-Bulk changes that bypass ``save()`` (``bulk_create``, ``update()``, files rewritten in
-storage) send no signals: run ``manage.py stylerec_restyle --missing`` afterwards.
-:func:`paused` silences these receivers for a bulk import in this thread.
+:func:`paused` silences the restyling receivers (product and style saves) in the
+current thread, for a bulk import; heal with ``manage.py stylerec_restyle --missing``.
 """
 
 from __future__ import annotations
 
 import contextlib
-import logging
 import threading
 from collections.abc import Iterator
 
-from django.db.models.signals import post_delete, post_save, pre_save
-from django.dispatch import receiver
+from django.dispatch import Signal
 
-from .conf import get_product_model, settings
-from .models import RestyledImage, Style
+from ._lazy import lazy_exports
 
-logger = logging.getLogger("stylerec_plugin.signals")
+variants_missing = Signal()
+shoppers_merged = Signal()
+shopper_changed = Signal()
 
 _state = threading.local()
 
@@ -48,67 +48,12 @@ def is_paused() -> bool:
     return getattr(_state, "paused", False)
 
 
-def _enqueue(func: str, *args) -> None:
-    from .queue import enqueue
-
-    try:
-        enqueue(func, *args)
-    except Exception:  # never let queueing break a save
-        logger.exception("StyleRec: could not queue %s%r", func, args)
-
-
-def product_saved(sender, instance, created: bool, raw: bool = False, update_fields=None, **kwargs) -> None:
-    if raw or is_paused():
-        return
-    if update_fields is not None and settings.PRODUCT_IMAGE_FIELD not in update_fields:
-        return
-    from .pipeline import SYNC_PRODUCT_JOB
-
-    _enqueue(SYNC_PRODUCT_JOB, instance.pk)
-
-
-@receiver(pre_save, sender=Style, dispatch_uid="stylerec_style_pre_save")
-def style_pre_save(sender, instance: Style, raw: bool = False, **kwargs) -> None:
-    if raw or instance.pk is None:
-        instance._stylerec_before = None
-        return
-    instance._stylerec_before = Style.objects.filter(pk=instance.pk).values("version", "is_active").first()
-
-
-@receiver(post_save, sender=Style, dispatch_uid="stylerec_style_post_save")
-def style_saved(sender, instance: Style, created: bool, raw: bool = False, **kwargs) -> None:
-    if raw or is_paused():
-        return
-    before = getattr(instance, "_stylerec_before", None)
-    changed = (
-        created
-        or before is None
-        or before["version"] != instance.version
-        or before["is_active"] != instance.is_active
-    )
-    if changed:
-        from .pipeline import SYNC_STYLE_JOB
-
-        _enqueue(SYNC_STYLE_JOB, instance.pk)
-
-
-@receiver(post_delete, sender=RestyledImage, dispatch_uid="stylerec_variant_deleted")
-def variant_deleted(sender, instance: RestyledImage, using: str | None = None, **kwargs) -> None:
-    if instance.image:
-        from .pipeline import schedule_file_deletion
-        from .storage import rendition_names
-
-        name = instance.image.name
-        schedule_file_deletion([name, *rendition_names(name, instance.rendition_widths)], using=using)
-
-
-def connect_product_signals() -> None:
-    """Connect the product receivers to the configured product model (called at import)."""
-    try:
-        product_model = get_product_model()
-    except Exception:  # misconfigured: the system checks report it (stylerec.E001/E002)
-        return
-    post_save.connect(product_saved, sender=product_model, dispatch_uid="stylerec_product_saved")
-
-
-connect_product_signals()
+# The receivers used to live here; their old names still resolve, with a DeprecationWarning.
+__getattr__, __dir__ = lazy_exports(
+    __name__,
+    {},
+    deprecated={
+        name: "stylerec_plugin.restyling.receivers"
+        for name in ("product_saved", "style_pre_save", "style_saved", "variant_deleted", "connect_product_signals")
+    },
+)

@@ -1,5 +1,6 @@
 """Demo shop pages. Everything StyleRec-specific goes through the plugin's public API:
-template tags, ``display``, ``preferences``, ``privacy`` and ``shoppers``."""
+template tags, ``stylerec_plugin.storefront`` (photos, state, the grid service),
+``stylerec_plugin.shoppers`` and ``stylerec_plugin.experiments``."""
 
 from __future__ import annotations
 
@@ -15,21 +16,28 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from stylerec_plugin.display import (
+from stylerec_plugin.experiments import has_live_experiment
+from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
+from stylerec_plugin.shoppers import (
+    Shopper,
+    delete_shopper_data,
+    explicit_styles,
+    export_shopper_data,
+    personalisation_enabled,
+    record_interaction,
+    set_explicit_styles,
+    set_personalisation,
+)
+from stylerec_plugin.storefront import (
     facts_and_variants,
     forget_storefront_state,
     original_photo,
-    photos_for,
+    product_grid,
     ready_variants,
     storefront_state,
     variant_photo,
     variant_statuses,
 )
-from stylerec_plugin.experiments import forget_shopper, has_live_experiment, record_exposure
-from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
-from stylerec_plugin.preferences import explicit_styles, set_explicit_styles
-from stylerec_plugin.privacy import delete_shopper_data, export_shopper_data
-from stylerec_plugin.shoppers import Shopper, personalisation_enabled, record_interaction, set_personalisation
 
 from .cart import Cart
 from .models import Category, Order, OrderLine, Product
@@ -62,11 +70,9 @@ def _enrol_new_visitor(request) -> None:
 
 def _cards(request, products) -> list[tuple[Product, object]]:
     """Products with the photo this shopper should see (two queries for the whole page)."""
-    products = list(products)
-    state = storefront_state(request)
-    # A product list is a surface of photo experiments too: count what was shown.
-    record_exposure(state.shopper, state.treatment, [p.pk for p in products], "list")
-    return list(zip(products, photos_for(products, state.style, fallback_style=state.fallback_style), strict=True))
+    # A product list is a surface of photo experiments too: the grid service counts what was shown.
+    grid = product_grid(request, list(products), surface="list")
+    return [(item.product, item.photo) for item in grid.items]
 
 
 def home(request):
@@ -239,14 +245,12 @@ def your_data(request):
         action = request.POST.get("action")
         if action in {"personalisation_on", "personalisation_off"}:
             set_personalisation(shopper, action == "personalisation_on")
-            forget_shopper(shopper.key)
             if action == "personalisation_off":
                 messages.success(request, _("Personalisation is off: you now see original photos and popular lists."))
             else:
                 messages.success(request, _("Personalisation is on."))
         elif action == "delete":
             delete_shopper_data(shopper)
-            forget_shopper(shopper.key)
             messages.success(request, _("Your style choices and history are deleted."))
         forget_storefront_state(request)
         return redirect("catalog:your_data")

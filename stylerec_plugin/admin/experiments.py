@@ -15,8 +15,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..experiment_report import METRIC_LABELS, METRICS, build_report, render_chart
-from ..experiment_stats import MIN_EVENTS
+from ..experiments.render import render_chart
+from ..experiments.report import METRIC_LABELS, METRICS, build_report
+from ..experiments.stats import MIN_EVENTS
 from ..models.experiments import (
     Experiment,
     ExperimentArm,

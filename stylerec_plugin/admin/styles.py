@@ -81,12 +81,11 @@ class StyleAdmin(admin.ModelAdmin):
     @admin.action(description=_("Regenerate all variants of the selected styles"),
                   permissions=["regenerate_variants"])
     def regenerate_variants(self, request, queryset) -> None:
-        from ..pipeline import SYNC_STYLE_JOB
-        from ..queue import enqueue
+        from ..restyling.jobs import queue_sync_style
 
         styles = list(queryset.filter(is_active=True).values_list("pk", flat=True))
         for pk in styles:
-            enqueue(SYNC_STYLE_JOB, pk, regenerate=True)
+            queue_sync_style(pk, regenerate=True)
         self.message_user(
             request,
             ngettext(

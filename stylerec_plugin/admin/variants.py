@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from ..conf import settings
 from ..models import ProductPhoto, RestyledImage, VariantStatus
+from ..products import get_product_adapter
 
 THUMB = '<img src="{}" alt="{}" loading="lazy" style="height:{}px;max-width:{}px;object-fit:contain;border-radius:3px">'
 
@@ -20,13 +19,7 @@ def _thumb(url: str, alt: str, height: int) -> str:
 
 
 def _photo_url(product) -> str:
-    field_file = getattr(product, settings.PRODUCT_IMAGE_FIELD, None)
-    if not field_file:
-        return ""
-    try:
-        return field_file.url
-    except ValueError:
-        return ""
+    return get_product_adapter().photo_url(product)
 
 
 class CurrentFilter(admin.SimpleListFilter):
@@ -125,13 +118,11 @@ class RestyledImageAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Regenerate the selected variants"), permissions=["regenerate"])
     def regenerate(self, request, queryset: QuerySet) -> None:
-        from ..pipeline import Plan, queue_plan
+        from ..restyling.planning import Plan, queue_plan
+        from ..restyling.variants import reset_to_pending
 
         rows = list(queryset.values_list("pk", "style_id", "status"))
-        retry_ids = [pk for pk, _style, status in rows if status in (VariantStatus.FAILED, VariantStatus.REJECTED)]
-        RestyledImage.objects.filter(pk__in=retry_ids).update(
-            status=VariantStatus.PENDING, attempts=0, last_error="", job_id="", updated_at=timezone.now()
-        )
+        reset_to_pending(pk for pk, _style, status in rows if status in (VariantStatus.FAILED, VariantStatus.REJECTED))
         ready, pending = Plan(), Plan()
         for pk, style_id, status in rows:
             if status == VariantStatus.READY:
@@ -204,10 +195,9 @@ class ProductPhotoAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Analyse the selected photos again"), permissions=["reanalyse"])
     def reanalyse(self, request, queryset: QuerySet) -> None:
-        from ..pipeline import SYNC_PRODUCT_JOB
-        from ..queue import enqueue
+        from ..restyling.jobs import queue_sync_product
 
         product_ids = list(queryset.values_list("product_id", flat=True))
         for pk in product_ids:
-            enqueue(SYNC_PRODUCT_JOB, pk, force=True)
+            queue_sync_product(pk, force=True)
         self.message_user(request, _("%d photos queued for analysis.") % len(product_ids), messages.SUCCESS)

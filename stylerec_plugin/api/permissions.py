@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, permissions
 from rest_framework.authentication import CSRFCheck
 
-from ..shoppers import Shopper
+from ..shoppers.identity import Shopper
 
 
 def request_shopper(request, create: bool = False) -> Shopper | None:

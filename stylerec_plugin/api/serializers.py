@@ -3,9 +3,9 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from ..conf import get_product_model
-from ..display import Photo
 from ..models import Interaction, InteractionKind, Style, StylePreference
+from ..products import get_product_adapter
+from ..storefront.photos import Photo
 from ..validators import validate_image_upload
 
 
@@ -126,7 +126,7 @@ class MyPreferencesSerializer(serializers.Serializer):
 
 
 class InteractionSerializer(serializers.ModelSerializer):
-    product = serializers.PrimaryKeyRelatedField(queryset=get_product_model().objects.all())
+    product = serializers.PrimaryKeyRelatedField(queryset=get_product_adapter().queryset())
     style = serializers.SlugRelatedField(
         slug_field="slug", queryset=Style.objects.all(), required=False, allow_null=True
     )

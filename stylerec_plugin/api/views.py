@@ -9,15 +9,16 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..conf import get_product_model
-from ..display import forget_storefront_state, photos_for, product_name, product_price, product_url, storefront_state
-from ..experiments import forget_shopper
-from ..models import Interaction, RestyledImage, Style, StylePreference, VariantStatus
+from ..models import Interaction, Style, StylePreference, VariantStatus
 from ..models.shoppers import PreferenceSource
-from ..preferences import set_explicit_styles, shopper_style
-from ..privacy import delete_shopper_data, export_shopper_data
-from ..shoppers import personalisation_enabled, record_interaction, set_personalisation
+from ..products import get_product_adapter
+from ..restyling.status import best_variant_rows
+from ..shoppers.identity import personalisation_enabled, record_interaction, set_personalisation
+from ..shoppers.preferences import set_explicit_styles, shopper_style
+from ..shoppers.privacy import delete_shopper_data, export_shopper_data
 from ..storage import variant_storage
+from ..storefront.grid import recommended_grid
+from ..storefront.state import forget_storefront_state
 from .errors import PublicReads, RejectNulBytes, error_responses
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
 from .serializers import (
@@ -117,7 +118,6 @@ class MyPreferencesView(RejectNulBytes, PublicReads, APIView):
             set_explicit_styles(shopper, serializer.validated_data["styles"])
         if "personalisation_enabled" in serializer.validated_data:
             set_personalisation(shopper, serializer.validated_data["personalisation_enabled"])
-            forget_shopper(shopper.key)
         forget_storefront_state(request._request)
         return Response(_preferences_payload(shopper))
 
@@ -136,9 +136,6 @@ class MyRecommendationsView(RejectNulBytes, PublicReads, APIView):
         responses={200: RecommendationSerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
-        from ..experiments import record_exposure
-        from ..recommendations import recommend
-
         try:
             count = max(1, min(int(request.query_params.get("count", 24)), MAX_RECOMMENDATIONS))
         except ValueError:
@@ -149,24 +146,21 @@ class MyRecommendationsView(RejectNulBytes, PublicReads, APIView):
             if not all(value.isdigit() for value in categories):
                 return Response({"category": ["Category ids are numbers."]}, status=status.HTTP_400_BAD_REQUEST)
             category = [int(value) for value in categories]
-        state = storefront_state(request._request, shopper=request_shopper(request))
-        recommendations = recommend(state.shopper, n=count, category=category, personalised=state.personalise)
-        products = [rec.product for rec in recommendations]
-        photos = photos_for(products, state.style, fallback_style=state.fallback_style)
-        if state.shopper is not None and products:
-            record_exposure(state.shopper, state.treatment, [p.pk for p in products], "api")
+        grid = recommended_grid(
+            request._request, count, shopper=request_shopper(request), category=category, surface="api"
+        )
         rows = [
             {
-                "product_id": rec.product.pk,
-                "name": product_name(rec.product),
-                "price": None if product_price(rec.product) is None else str(product_price(rec.product)),
-                "url": request.build_absolute_uri(product_url(rec.product)) if product_url(rec.product) else "",
-                "score": rec.score,
-                "reason": str(rec.reason),
-                "reason_code": rec.reason_code,
-                "photo": photo,
+                "product_id": item.product.pk,
+                "name": item.name,
+                "price": None if item.price is None else str(item.price),
+                "url": request.build_absolute_uri(item.url) if item.url else "",
+                "score": item.score,
+                "reason": item.reason,
+                "reason_code": item.reason_code,
+                "photo": item.photo,
             }
-            for rec, photo in zip(recommendations, photos, strict=True)
+            for item in grid.items
         ]
         return Response(RecommendationSerializer(rows, many=True).data)
 
@@ -227,7 +221,6 @@ class MyDataView(RejectNulBytes, APIView):
     def delete(self, request):
         shopper = request_shopper(request)
         deleted = delete_shopper_data(shopper)
-        forget_shopper(shopper.key)
         forget_storefront_state(request._request)
         return Response({"deleted": deleted})
 
@@ -239,22 +232,9 @@ class ProductVariantsView(RejectNulBytes, APIView):
 
     @extend_schema(responses={200: VariantSerializer(many=True), **error_responses(404)})
     def get(self, request, product_id: int):
-        product = get_object_or_404(get_product_model(), pk=product_id)
+        product = get_object_or_404(get_product_adapter().queryset(), pk=product_id)
         styles = list(Style.objects.filter(is_active=True))
-        rows = (
-            RestyledImage.objects.filter(product=product, style__in=styles)
-            .order_by("-style_version", "-pk")
-            .values("style_id", "status", "image", "width", "height", "style_version")
-        )
-        rank = {VariantStatus.READY: 0, VariantStatus.RUNNING: 1, VariantStatus.PENDING: 2,
-                VariantStatus.FAILED: 3, VariantStatus.REJECTED: 4}
-        best: dict[int, dict] = {}
-        for row in rows:
-            if row["status"] == VariantStatus.READY and not row["image"]:
-                continue
-            current = best.get(row["style_id"])
-            if current is None or rank.get(row["status"], 9) < rank.get(current["status"], 9):
-                best[row["style_id"]] = row
+        best = {style_id: row for (_pid, style_id), row in best_variant_rows([product.pk], styles).items()}
         storage = variant_storage()
         result = []
         for style in styles:

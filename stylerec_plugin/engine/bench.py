@@ -230,6 +230,23 @@ def _spawn(args: argparse.Namespace, worker: str, engine: str, size: int, precis
     return json.loads(lines[-1])
 
 
+def _cells(
+    engines: list[str], sizes: list[int], precisions: list[str], *, with_onnxruntime: bool
+) -> list[tuple[str, int, str, str]]:
+    """Each cell: (engine, size, worker, precision). onnxruntime cells first for each engine/size."""
+    cells: list[tuple[str, int, str, str]] = []
+    for engine in engines:
+        for size in sizes if engine != "vector" else [256]:
+            if engine == "tone":
+                cells.append((engine, size, "numpy", "float32"))
+                continue
+            if with_onnxruntime:
+                cells.append((engine, size, "onnxruntime", "-"))
+            for precision in precisions if engine != "vector" else ["float32"]:
+                cells.append((engine, size, "torch", precision))
+    return cells
+
+
 def run_bench(args: argparse.Namespace) -> int:
     if args.worker:
         worker = {
@@ -248,17 +265,7 @@ def run_bench(args: argparse.Namespace) -> int:
         print(f"unknown engines: {', '.join(unknown)}; choose from {', '.join(ENGINES)}", file=sys.stderr)
         return 2
     precisions = [p.strip() for p in args.precisions.split(",") if p.strip()]
-    # Each cell: (engine, size, worker, precision). onnxruntime cells first for each engine/size.
-    cells: list[tuple[str, int, str, str]] = []
-    for engine in engines:
-        for size in sizes if engine != "vector" else [256]:
-            if engine == "tone":
-                cells.append((engine, size, "numpy", "float32"))
-                continue
-            if not args.no_onnxruntime:
-                cells.append((engine, size, "onnxruntime", "-"))
-            for precision in precisions if engine != "vector" else ["float32"]:
-                cells.append((engine, size, "torch", precision))
+    cells = _cells(engines, sizes, precisions, with_onnxruntime=not args.no_onnxruntime)
     runs: dict[tuple[str, int, str, str], list[dict]] = {cell: [] for cell in cells}
     for _ in range(max(1, args.rounds)):
         for cell in cells:  # interleaved, so load drift on a shared machine hits every cell alike

@@ -124,27 +124,8 @@ def assess_photo(
     explained = (too_dark and shadows <= 0.4 * highlights) or (too_bright and (1 - highlights) <= 0.4 * (1 - shadows))
     flat = contrast < t.min_contrast and not explained
 
-    reasons = []
-    if too_dark:
-        reasons.append("too dark")
-    if too_bright:
-        reasons.append("too bright")
-    if flat:
-        reasons.append("flat contrast")
-    if sharpness < t.min_sharpness:
-        reasons.append("blurred")
-    if long_edge < t.min_long_edge:
-        reasons.append(f"smaller than {t.min_long_edge} px")
-
-    subscores = {
-        "sharpness": _logistic_ratio(sharpness, t.min_sharpness, good=t.min_sharpness * 1.5),
-        "exposure": min(
-            _logistic_ratio(highlights, t.min_highlights, good=t.min_highlights + 0.2),
-            _logistic_ratio(1.0 - shadows, 1.0 - t.max_shadows, good=1.0 - t.max_shadows + 0.2),
-        ),
-        "contrast": _logistic_ratio(contrast, t.min_contrast, good=t.min_contrast + 0.2),
-        "size": _logistic_ratio(long_edge, t.min_long_edge, good=t.min_long_edge * 1.5),
-    }
+    reasons = _reasons(too_dark, too_bright, flat, sharpness, long_edge, t)
+    subscores = _subscores(sharpness, highlights, shadows, contrast, long_edge, t)
     score = math.exp(sum(w * math.log(max(subscores[k], 1e-3)) for k, w in _WEIGHTS.items()))
     return PhotoQuality(
         score=round(score, 4),
@@ -159,6 +140,37 @@ def assess_photo(
         shadows=round(shadows, 4),
         subscores={k: round(v, 4) for k, v in subscores.items()},
     )
+
+
+def _reasons(
+    too_dark: bool, too_bright: bool, flat: bool, sharpness: float, long_edge: int, t: QualityThresholds
+) -> list[str]:
+    reasons = []
+    if too_dark:
+        reasons.append("too dark")
+    if too_bright:
+        reasons.append("too bright")
+    if flat:
+        reasons.append("flat contrast")
+    if sharpness < t.min_sharpness:
+        reasons.append("blurred")
+    if long_edge < t.min_long_edge:
+        reasons.append(f"smaller than {t.min_long_edge} px")
+    return reasons
+
+
+def _subscores(
+    sharpness: float, highlights: float, shadows: float, contrast: float, long_edge: int, t: QualityThresholds
+) -> dict[str, float]:
+    return {
+        "sharpness": _logistic_ratio(sharpness, t.min_sharpness, good=t.min_sharpness * 1.5),
+        "exposure": min(
+            _logistic_ratio(highlights, t.min_highlights, good=t.min_highlights + 0.2),
+            _logistic_ratio(1.0 - shadows, 1.0 - t.max_shadows, good=1.0 - t.max_shadows + 0.2),
+        ),
+        "contrast": _logistic_ratio(contrast, t.min_contrast, good=t.min_contrast + 0.2),
+        "size": _logistic_ratio(long_edge, t.min_long_edge, good=t.min_long_edge * 1.5),
+    }
 
 
 def _analysis_input(image) -> tuple[np.ndarray, np.ndarray | None, tuple[int, int]]:

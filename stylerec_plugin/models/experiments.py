@@ -1,7 +1,7 @@
 """A/B experiments: arms, sticky shopper assignment, exposures and outcomes.
 
 The serving side (who gets which arm, recording what was shown) lives in
-``stylerec_plugin.experiments``; the statistics in ``stylerec_plugin.experiment_stats``.
+``stylerec_plugin.experiments.assignment``; the statistics in ``stylerec_plugin.experiments.stats``.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from ..conf import product_model_label
 
 # A shopper is identified by a key: "user:<pk>" for a signed-in user,
-# "session:<session key>" for an anonymous one (see stylerec_plugin.shoppers).
+# "session:<session key>" for an anonymous one (see stylerec_plugin.shoppers.identity).
 SHOPPER_KEY_LENGTH = 80
 
 

@@ -79,6 +79,61 @@ class EvaluationResult:
         return "\n".join(lines)
 
 
+def _split(pairs, split: str, seed: int):
+    if split == "user":
+        return stratified_split(pairs, 0.75, seed)
+    if split == "time":
+        return time_split(pairs, 0.75)
+    raise ValueError(f"unknown split {split!r}: use 'user' or 'time'")
+
+
+def _row(name: str, label: str, metrics, seconds: float) -> EvaluationRow:
+    return EvaluationRow(
+        name,
+        label,
+        metrics.precision,
+        metrics.recall,
+        metrics.ndcg,
+        metrics.map,
+        metrics.coverage,
+        float(seconds),
+        metrics.users,
+    )
+
+
+def _hybrid_rows(hybrid: HybridRecommender, measure: Callable) -> list[EvaluationRow]:
+    """The hybrid, its collaborative parts blended (when there are several), and each part alone."""
+    rows = [
+        _row(
+            "hybrid",
+            "Hybrid (" + " + ".join(p for p in hybrid.parts if hybrid.blend_weights.get(p)) + ")",
+            measure(hybrid.score),
+            hybrid.fit_seconds,
+        )
+    ]
+    collaborative = [p for p in hybrid.parts if p not in ("style", "popular")]
+    if len(collaborative) > 1:
+        weights = {p: hybrid.blend_weights.get(p, 0.0) for p in collaborative}
+        if sum(weights.values()) > 0:
+
+            def collab_scores(batch):
+                parts = hybrid.part_scores(batch)
+                return sum(weights[p] * parts[p] for p in collaborative if p in parts)
+
+            rows.append(
+                _row(
+                    "collaborative",
+                    "Collaborative parts blended",
+                    measure(collab_scores),
+                    sum(hybrid.scorers[p].fit_seconds for p in collaborative),
+                )
+            )
+    for part in hybrid.parts:
+        scorer = hybrid.scorers[part]
+        rows.append(_row(part, f"{scorer.label} alone", measure(scorer.score), scorer.fit_seconds))
+    return rows
+
+
 def evaluate(
     events: Events,
     *,
@@ -93,14 +148,11 @@ def evaluate(
     part_params: dict[str, dict[str, Any]] | None = None,
     progress: Progress | None = None,
 ) -> EvaluationResult:
+    # The protocol, top to bottom (split, fit, measure every scorer, the rating baseline);
+    # the row building lives in _hybrid_rows, the rest reads better in one place.
     say = progress or (lambda message: None)
     pairs = aggregate(events, half_life_days)
-    if split == "user":
-        train, test = stratified_split(pairs, 0.75, seed)
-    elif split == "time":
-        train, test = time_split(pairs, 0.75)
-    else:
-        raise ValueError(f"unknown split {split!r}: use 'user' or 'time'")
+    train, test = _split(pairs, split, seed)
     seen = train.matrix(binary=True)
     relevant = test.matrix(binary=True)
     users = np.unique(test.users)
@@ -123,54 +175,15 @@ def evaluate(
         top = np.concatenate(tops) if tops else np.empty((0, k), dtype=np.int64)
         return ranking_metrics(top, relevant, users, pairs.n_items, k)
 
-    rows: list[EvaluationRow] = []
-
-    def add(name: str, label: str, metrics, seconds: float) -> None:
-        rows.append(
-            EvaluationRow(
-                name,
-                label,
-                metrics.precision,
-                metrics.recall,
-                metrics.ndcg,
-                metrics.map,
-                metrics.coverage,
-                float(seconds),
-                metrics.users,
-            )
-        )
-
     say("ranking with the hybrid")
-    add(
-        "hybrid",
-        "Hybrid (" + " + ".join(p for p in hybrid.parts if hybrid.blend_weights.get(p)) + ")",
-        measure(hybrid.score),
-        hybrid.fit_seconds,
-    )
+    rows = _hybrid_rows(hybrid, measure)
     collaborative = [p for p in hybrid.parts if p not in ("style", "popular")]
-    if len(collaborative) > 1:
-        weights = {p: hybrid.blend_weights.get(p, 0.0) for p in collaborative}
-        if sum(weights.values()) > 0:
-
-            def collab_scores(batch):
-                parts = hybrid.part_scores(batch)
-                return sum(weights[p] * parts[p] for p in collaborative if p in parts)
-
-            add(
-                "collaborative",
-                "Collaborative parts blended",
-                measure(collab_scores),
-                sum(hybrid.scorers[p].fit_seconds for p in collaborative),
-            )
-    for part in hybrid.parts:
-        scorer = hybrid.scorers[part]
-        add(part, f"{scorer.label} alone", measure(scorer.score), scorer.fit_seconds)
     say("fitting plain Surprise SVD (rating prediction)")
     baseline = RatingSVD().fit(train)
-    add("svd", RatingSVD.label, measure(baseline.score), baseline.fit_seconds)
+    rows.append(_row("svd", RatingSVD.label, measure(baseline.score), baseline.fit_seconds))
     extra: dict[str, Any] = {}
-    for part in collaborative + ["svd"]:
-        scorer = baseline if part == "svd" else hybrid.scorers[part]
+    scorers = {**{part: hybrid.scorers[part] for part in collaborative}, "svd": baseline}
+    for part, scorer in scorers.items():
         if hasattr(scorer, "predict_one"):
             extra.setdefault("predict_agreement", {})[part] = predict_agreement(scorer, train)
     return EvaluationResult(

@@ -15,7 +15,6 @@ ready, rejected or failed — the original photo and the default theme are shown
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from django import template
@@ -23,16 +22,10 @@ from django.template.loader import render_to_string, select_template
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
-from ..display import (
-    Photo,
-    photo_for,
-    photos_for,
-    product_name,
-    product_price,
-    product_url,
-    storefront_state,
-)
 from ..models import Style
+from ..storefront.grid import GridItem, recommended_grid  # noqa: F401  (GridItem: its old home was here)
+from ..storefront.photos import photo_for
+from ..storefront.state import storefront_state
 from ..themes import DEFAULT_THEME, FONT_STACKS, HEX_COLOUR, css_variables
 
 register = template.Library()
@@ -48,20 +41,6 @@ _SAFE_SELECTOR = re.compile(r"^[A-Za-z0-9_\-\.#: \[\]=\"',>*()]{1,120}$")
 
 
 GRID_IMAGE_SIZES = "(max-width: 600px) 50vw, 240px"
-
-
-@dataclass
-class GridItem:
-    product: Any
-    photo: Photo
-    img: SafeString  # the ready-made <img> tag (same markup as stylerec/photo.html)
-    name: str
-    price: Any
-    url: str
-    reason: str
-    reason_code: str
-    score: float
-    position: int
 
 
 def _request(context) -> Any:
@@ -105,43 +84,21 @@ def stylerec_grid(
     Template lookup: ``template_name`` if given, then ``stylerec/<style-slug>/grid.html``,
     then ``stylerec/grid.html``.
     """
-    from ..experiments import record_exposure
-    from ..recommendations import recommend
-
     request = _request(context)
-    state = storefront_state(request)
     chosen = _resolve_style(style)
-    shown_style = None if chosen == ORIGINAL else (chosen or state.style)
-    fallback = None if chosen == ORIGINAL else state.fallback_style
     if exclude is None or hasattr(exclude, "pk") or isinstance(exclude, int | str):
         exclude = [exclude] if exclude not in (None, "") else []  # one product (or pk) is fine too
-    exclude_ids = [getattr(item, "pk", item) for item in exclude]
-    recommendations = recommend(
-        state.shopper,
-        n=_bounded_count(count),
+    grid = recommended_grid(
+        request,
+        _bounded_count(count),
         category=category,
-        exclude_ids=exclude_ids,
-        personalised=state.personalise,
+        exclude_ids=[getattr(item, "pk", item) for item in exclude],
+        style=None if chosen == ORIGINAL else chosen,
+        originals=chosen == ORIGINAL,
+        surface=surface,
+        sizes=sizes,
     )
-    products = [rec.product for rec in recommendations]
-    photos = photos_for(products, shown_style, fallback_style=fallback)
-    items = [
-        GridItem(
-            product=rec.product,
-            photo=photo,
-            img=photo.img_tag(sizes=sizes),
-            name=product_name(rec.product),
-            price=product_price(rec.product),
-            url=product_url(rec.product),
-            reason=str(rec.reason),
-            reason_code=rec.reason_code,
-            score=rec.score,
-            position=position,
-        )
-        for position, (rec, photo) in enumerate(zip(recommendations, photos, strict=True), start=1)
-    ]
-    if state.shopper is not None and products:
-        record_exposure(state.shopper, state.treatment, [p.pk for p in products], surface)
+    shown_style = grid.style
     names = [template_name] if template_name else []
     if shown_style is not None:
         names.append(f"stylerec/{shown_style.slug}/grid.html")
@@ -150,10 +107,10 @@ def stylerec_grid(
     return mark_safe(  # noqa: S308 - the template autoescapes its own output
         chosen_template.render(
             {
-                "items": items,
+                "items": grid.items,
                 "style": shown_style,
-                "treatment": state.treatment,
-                "personalised": state.personalise,
+                "treatment": grid.state.treatment,
+                "personalised": grid.state.personalise,
                 "surface": surface,
                 "request": request,
             }

@@ -21,7 +21,7 @@ from urllib.parse import unquote, urlsplit
 import pytest
 
 # The pipeline's fixtures (real Redis, real RQ worker, real engine, small photos) serve here too.
-from tests.pipeline.conftest import (  # noqa: F401
+from tests.restyling.conftest import (  # noqa: F401
     category,
     make_product,
     make_style,
@@ -189,11 +189,11 @@ def s3_bucket(s3_server, pipeline_settings) -> Bucket:  # noqa: F811 - the impor
 
 
 def start_pipeline_worker(
-    settings, *args: str, pause: float = 60, prefix: tuple[str, ...] = (), module: str = "tests.pipeline.slow_worker"
+    settings, *args: str, pause: float = 60, prefix: tuple[str, ...] = (), module: str = "tests.restyling.slow_worker"
 ) -> subprocess.Popen:
     """A real StyleRec worker subprocess on the test database, queue and media folder.
 
-    ``module`` is ``tests.pipeline.slow_worker`` (a burst worker whose engine waits
+    ``module`` is ``tests.restyling.slow_worker`` (a burst worker whose engine waits
     ``pause`` seconds before each batch) unless told otherwise; ``prefix`` wraps the
     command (e.g. ``unshare ...``). Its output is a pipe of text lines.
     """
@@ -202,7 +202,7 @@ def start_pipeline_worker(
 
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.pipeline.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.restyling.worker_settings",
         "STYLEREC_TEST_DB_NAME": connection.settings_dict["NAME"],
         "STYLEREC_TEST_MEDIA_ROOT": str(settings.MEDIA_ROOT),
         "STYLEREC_TEST_REDIS_URL": django_settings.RQ_QUEUES["stylerec"]["URL"],

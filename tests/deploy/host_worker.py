@@ -12,7 +12,7 @@ import sys
 
 import django
 
-from stylerec_plugin.worker import StyleRecWorker
+from stylerec_plugin.restyling.worker import StyleRecWorker
 
 
 class QuickRecoveryWorker(StyleRecWorker):
@@ -23,7 +23,7 @@ def main() -> None:
     django.setup()
     from django.core.management import call_command
 
-    from tests.pipeline.slow_worker import pause_engine
+    from tests.restyling.slow_worker import pause_engine
 
     pause = float(os.environ.get("STYLEREC_TEST_PAUSE", "0"))
     if pause > 0:

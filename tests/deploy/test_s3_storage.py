@@ -17,7 +17,7 @@ from PIL import Image
 from demo_shop.s3 import PHOTO_CACHE_CONTROL, VARIANT_CACHE_CONTROL
 from stylerec_plugin.models import RestyledImage, VariantStatus
 from stylerec_plugin.storage import rendition_names
-from tests.pipeline.conftest import PRODUCT_PHOTOS, small_jpeg
+from tests.restyling.conftest import PRODUCT_PHOTOS, small_jpeg
 
 from .conftest import bucket_storages
 
@@ -51,14 +51,14 @@ def _fetch(url: str):
 @pytest.fixture
 def smaller_working_size(pipeline_settings):
     """Switch MAX_SIDE to 128 as a worker restarted with that setting would (a fresh engine)."""
-    from stylerec_plugin import jobs
+    from stylerec_plugin.restyling import rendering
 
     def switch() -> None:
         pipeline_settings.STYLEREC = {**pipeline_settings.STYLEREC, "MAX_SIDE": 128}
-        jobs._stylizer = None
+        rendering._stylizer = None
 
     yield switch
-    jobs._stylizer = None  # the next test's engine uses its own MAX_SIDE
+    rendering._stylizer = None  # the next test's engine uses its own MAX_SIDE
 
 
 def _ready(product, style) -> RestyledImage:
@@ -242,7 +242,7 @@ def test_variant_urls_can_be_cached_forever(s3_bucket, widths, smaller_working_s
 @pytest.mark.xfail(
     strict=True,
     reason="phase 2: variant names are per identity, not per content; with django-storages' default "
-    "file_overwrite=True a regenerate rewrites the bytes under the same URL (pipeline.store_result)",
+    "file_overwrite=True a regenerate rewrites the bytes under the same URL (restyling.claims.store_result)",
 )
 def test_variant_urls_change_with_their_content_even_when_the_storage_overwrites(
     s3_server, s3_bucket, widths, pipeline_settings, smaller_working_size, make_product, make_style, run_worker

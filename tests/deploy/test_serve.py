@@ -20,7 +20,7 @@ from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from django.db import connection
 
-from tests.pipeline.conftest import PRODUCT_PHOTOS, small_jpeg
+from tests.restyling.conftest import PRODUCT_PHOTOS, small_jpeg
 
 from .conftest import free_port, stop, wait_for_port
 

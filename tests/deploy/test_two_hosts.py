@@ -24,8 +24,10 @@ import pytest
 from django.conf import settings as django_settings
 from django.db import connection
 
-from stylerec_plugin import jobs, pipeline, queue
+from stylerec_plugin import queue
 from stylerec_plugin.models import RestyledImage, VariantStatus
+from stylerec_plugin.restyling.jobs import sync_product
+from stylerec_plugin.restyling.planning import plan_variants, queue_plan
 from stylerec_plugin.signals import paused
 from stylerec_plugin.storage import rendition_names
 
@@ -119,9 +121,9 @@ def test_a_worker_killed_mid_job_on_one_host_is_recovered_by_a_worker_on_another
         style = make_style("tone")
         products = [make_product(index=i) for i in range(PRODUCTS)]
     for product in products:
-        jobs.sync_product(product.pk, plan=False)
-    plan = pipeline.plan_variants([p.pk for p in products], [style])
-    assert pipeline.queue_plan(plan) == PRODUCTS // 2
+        sync_product(product.pk, plan=False)
+    plan = plan_variants([p.pk for p in products], [style])
+    assert queue_plan(plan) == PRODUCTS // 2
     mark = s3_bucket.server.mark()
 
     folders = {name: tmp_path / name for name in ("host-a", "host-b")}

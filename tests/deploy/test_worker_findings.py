@@ -21,10 +21,13 @@ from django.core.management import call_command
 from django.utils import timezone
 from PIL import Image
 
-from stylerec_plugin import jobs, pipeline, queue
+from stylerec_plugin import queue
 from stylerec_plugin.models import ProductPhoto, RestyledImage, Style, VariantStatus
+from stylerec_plugin.restyling import rendering
+from stylerec_plugin.restyling.jobs import sync_product
+from stylerec_plugin.restyling.planning import plan_variants, queue_plan
 from stylerec_plugin.signals import paused
-from tests.pipeline.conftest import STYLE_PHOTOS, small_jpeg
+from tests.restyling.conftest import STYLE_PHOTOS, small_jpeg
 
 from .conftest import kill, start_pipeline_worker, wait_for_line
 
@@ -39,8 +42,8 @@ def _queued_variant(make_product, make_style) -> RestyledImage:
     with paused():
         style = make_style("tone")
         product = make_product()
-    jobs.sync_product(product.pk, plan=False)
-    pipeline.queue_plan(pipeline.plan_variants([product.pk], [style]))
+    sync_product(product.pk, plan=False)
+    queue_plan(plan_variants([product.pk], [style]))
     return RestyledImage.objects.get(product=product, style=style)
 
 
@@ -55,8 +58,8 @@ def _worker_keys():
 
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (worker.StyleRecWorker): a SimpleWorker sends no heartbeat while a job runs, so RQ keeps a "
-    "killed busy worker and its job registered for JOB_TIMEOUT + 60 s (660 s by default)",
+    reason="phase 2 (restyling.worker.StyleRecWorker): a SimpleWorker sends no heartbeat while a job runs, so RQ "
+    "keeps a killed busy worker and its job registered for JOB_TIMEOUT + 60 s (660 s by default)",
 )
 def test_a_killed_busy_worker_lapses_from_rq_within_the_documented_two_minutes(
     pipeline_settings, make_product, make_style
@@ -85,11 +88,11 @@ def test_a_killed_busy_worker_lapses_from_rq_within_the_documented_two_minutes(
 
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (worker.StyleRecWorker): an idle worker blocks in BLPOP for worker_ttl - 15 s (405 s) "
+    reason="phase 2 (restyling.worker.StyleRecWorker): an idle worker blocks in BLPOP for worker_ttl - 15 s (405 s) "
     "before its next maintenance tick, so recovery_interval (120 s) is not kept",
 )
 def test_an_idle_worker_looks_for_dead_jobs_at_the_documented_interval(pipeline_settings):
-    from stylerec_plugin.worker import StyleRecWorker
+    from stylerec_plugin.restyling.worker import StyleRecWorker
 
     rq_queue = queue.get_queue()
     worker = StyleRecWorker([rq_queue], connection=rq_queue.connection)
@@ -103,7 +106,7 @@ def test_an_idle_worker_looks_for_dead_jobs_at_the_documented_interval(pipeline_
 
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (pipeline.recover_stuck_variants / death_reason): only `running` rows are checked; a "
+    reason="phase 2 (restyling.recovery.recover_stuck_variants / death_reason): only `running` rows are checked; a "
     "regenerate's claim on a `ready` row keeps its dead job id for ever and the re-render is dropped",
 )
 def test_a_regenerate_killed_mid_job_is_redone(pipeline_settings, make_product, make_style, run_worker):
@@ -134,7 +137,7 @@ def test_a_regenerate_killed_mid_job_is_redone(pipeline_settings, make_product, 
 
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (pipeline.queue_status): counts every registered worker key; a killed worker's key "
+    reason="phase 2 (restyling.status.queue_status): counts every registered worker key; a killed worker's key "
     "stays for worker_ttl + 60 s (480 s) after its last heartbeat",
 )
 def test_stylerec_status_does_not_count_a_worker_that_stopped_beating(pipeline_settings):
@@ -145,7 +148,7 @@ def test_stylerec_status_does_not_count_a_worker_that_stopped_beating(pipeline_s
         worker_registration.unregister(leftover)
         queue.get_connection().delete(leftover.key)
     worker = start_pipeline_worker(
-        pipeline_settings, "rqworker", "stylerec", "--worker-class", "stylerec_plugin.worker.StyleRecWorker",
+        pipeline_settings, "rqworker", "stylerec", "--worker-class", "stylerec_plugin.restyling.worker.StyleRecWorker",
         module="django",
     )
     try:
@@ -182,7 +185,7 @@ def _in_own_namespaces(hostname: str, busy_pids: int) -> tuple[str, ...]:
 @pytest.mark.skipif(not _can_unshare_pid(), reason="needs unshare --pid/--uts (root)")
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (pipeline._pid_gone): a pid is checked whenever the hostname matches, but two hosts "
+    reason="phase 2 (restyling.recovery._pid_gone): a pid is checked whenever the hostname matches, but two hosts "
     "(containers sharing a node's hostname) can have the same name and different process tables",
 )
 def test_a_live_job_on_another_host_with_the_same_hostname_is_not_taken_for_dead(
@@ -220,8 +223,8 @@ def _truncated_reference() -> bytes:
 
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (jobs.restyle_variants): the engine's ImageInputError for the *reference* falls into the "
-    "transient branch: every row is retried MAX_RETRIES times, with a message that does not name the style",
+    reason="phase 2 (restyling.rendering._render_style): the engine's ImageInputError for the *reference* falls into "
+    "the transient branch: every row is retried MAX_RETRIES times, with a message that does not name the style",
 )
 def test_a_bad_style_reference_fails_the_rows_at_once_and_names_the_style(
     pipeline_settings, make_product, make_style, run_worker
@@ -230,7 +233,7 @@ def test_a_bad_style_reference_fails_the_rows_at_once_and_names_the_style(
     product = make_product()
     reference = Path(pipeline_settings.MEDIA_ROOT) / style.reference_image.name
     reference.write_bytes(_truncated_reference())  # rewritten in storage behind the admin's back
-    jobs._reference_cache.clear()
+    rendering._reference_cache.clear()
     run_worker()
     row = RestyledImage.objects.get(product=product, style=style)
     assert row.status == VariantStatus.FAILED
@@ -264,7 +267,7 @@ def test_a_truncated_reference_upload_is_refused(pipeline_settings, admin_client
 
 @pytest.mark.xfail(
     strict=True,
-    reason="phase 2 (engine.images.load_image / jobs.analyse_photo): no minimum short side; a 20000x50 "
+    reason="phase 2 (engine.images.load_image / restyling.analysis.analyse_photo): no minimum short side; a 20000x50 "
     "strip becomes a 'ready' variant a few pixels high",
 )
 def test_a_photo_too_thin_to_restyle_is_refused_with_a_reason(pipeline_settings, make_product, make_style,

@@ -9,9 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.db.models import Min
 
-from stylerec_plugin import experiment_stats as stats
-from stylerec_plugin.experiment_report import build_report
-from stylerec_plugin.experiments import record_exposure, treatment_for
+from stylerec_plugin.experiments import record_exposure, stats, treatment_for
+from stylerec_plugin.experiments.report import build_report
 from stylerec_plugin.models import Experiment, ExperimentOutcome
 from stylerec_plugin.shoppers import Shopper, record_interaction
 

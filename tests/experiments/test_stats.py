@@ -7,7 +7,7 @@ import math
 import pytest
 from scipy.stats import chi2_contingency
 
-from stylerec_plugin import experiment_stats as stats
+from stylerec_plugin.experiments import stats
 
 
 def test_wilson_interval_hand_computed():

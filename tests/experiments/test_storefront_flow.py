@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.urls import reverse
 
-from stylerec_plugin.experiment_report import build_report
+from stylerec_plugin.experiments.report import build_report
 from stylerec_plugin.models import ExperimentAssignment, ExperimentExposure, ExperimentOutcome
 
 

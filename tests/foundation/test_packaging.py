@@ -17,6 +17,8 @@ WEB_MODULES = [
     "stylerec_plugin.signals",
     "stylerec_plugin.checks",
     "stylerec_plugin.shoppers",
+    "stylerec_plugin.shoppers.identity",
+    "stylerec_plugin.products",
     "stylerec_plugin.urls",
 ]
 
@@ -24,12 +26,17 @@ WEB_MODULES = [
 def test_web_side_imports_and_checks_without_torch():
     optional = [
         "stylerec_plugin.templatetags.stylerec",
-        "stylerec_plugin.recommendations",
-        "stylerec_plugin.preferences",
+        "stylerec_plugin.recommendations.serving",
+        "stylerec_plugin.recommendations.training",
+        "stylerec_plugin.shoppers.preferences",
         "stylerec_plugin.api",
-        "stylerec_plugin.experiments",
+        "stylerec_plugin.experiments.assignment",
+        "stylerec_plugin.experiments.tracking",
         "stylerec_plugin.queue",
-        "stylerec_plugin.jobs",
+        "stylerec_plugin.restyling.jobs",
+        "stylerec_plugin.restyling.planning",
+        "stylerec_plugin.restyling.rendering",
+        "stylerec_plugin.storefront.grid",
     ]
     modules = WEB_MODULES + [m for m in optional if (ROOT / (m.replace(".", "/") + ".py")).exists()
                              or (ROOT / m.replace(".", "/")).is_dir()]

@@ -11,10 +11,9 @@ from django.template import Context, Template
 from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext, override_settings
 
-from stylerec_plugin.display import variants_missing
 from stylerec_plugin.models import Style, StyleKind, VariantStatus
-from stylerec_plugin.preferences import set_explicit_styles
-from stylerec_plugin.shoppers import Shopper, set_personalisation
+from stylerec_plugin.shoppers import Shopper, set_explicit_styles, set_personalisation
+from stylerec_plugin.signals import variants_missing
 
 pytestmark = pytest.mark.django_db
 
@@ -294,7 +293,7 @@ def test_theme_selector_is_restricted(wave):
 def test_grid_img_markup_matches_the_photo_template(make_product, wave, make_variant):
     from django.template.loader import render_to_string
 
-    from stylerec_plugin.display import photos_for
+    from stylerec_plugin.storefront import photos_for
 
     ready = make_product(name='Cup "with" <b>tags</b> & more')
     plain = make_product()

@@ -59,43 +59,8 @@ class Command(BaseCommand):
             if not quiet:
                 self.stderr.write(f"[{time.perf_counter() - started:6.1f} s] {message}")
 
-        style_inputs = None
-        half_life = options["half_life"]
-        splits = ["user"]
-        rmse = None
         try:
-            if dataset == "movielens-100k":
-                rows = recdata.movielens_100k_rows(options["cache_dir"])
-                users, items, values, stamps = zip(*rows, strict=True)
-                events = recdata.Events.from_raw(users, items, values, stamps)
-                if not options["no_rmse"]:
-                    progress("Surprise SVD 5-fold RMSE check")
-                    rmse = surprise_rmse_check(rows)
-            elif dataset.startswith("csv:"):
-                events = recdata.load_csv(dataset[4:])
-            elif dataset == "synthetic" or dataset.startswith("synthetic:"):
-                from ...recommender.synthetic import make_shop
-
-                sizes = [int(v) for v in dataset.partition(":")[2].split(",") if v] or [2000, 500, 40000]
-                if len(sizes) != 3:
-                    raise CommandError("use synthetic:SHOPPERS,PRODUCTS,EVENTS, e.g. synthetic:2000,500,40000")
-                shop = make_shop(*sizes, seed=options["seed"])
-                events, style_inputs = shop.events, shop.style_inputs
-                if half_life is None:
-                    half_life = settings.DECAY_HALF_LIFE_DAYS
-                splits = ["user", "time"]
-            elif dataset == "demo":
-                from ...recommendations import read_training_data
-
-                training = read_training_data()
-                events, style_inputs = training.events, training.style_inputs
-                if half_life is None:
-                    half_life = settings.DECAY_HALF_LIFE_DAYS
-                splits = ["user", "time"]
-            else:
-                raise CommandError(
-                    "--dataset must be demo, movielens-100k, csv:PATH or synthetic[:SHOPPERS,PRODUCTS,EVENTS]"
-                )
+            events, style_inputs, half_life, splits, rmse = self._load(dataset, options, progress)
         except (OSError, ValueError, RuntimeError) as exc:
             raise CommandError(str(exc)) from exc
         if len(events) == 0:
@@ -125,6 +90,47 @@ class Command(BaseCommand):
             json.dump(payload, self.stdout, indent=2, default=float)
             self.stdout.write("")
             return
+        self._print(results, rmse, options)
+
+    def _load(self, dataset: str, options: dict, progress):
+        """The data set's events and style inputs, the decay to use, the splits to run, the RMSE check."""
+        style_inputs = None
+        half_life = options["half_life"]
+        splits = ["user"]
+        rmse = None
+        if dataset == "movielens-100k":
+            rows = recdata.movielens_100k_rows(options["cache_dir"])
+            users, items, values, stamps = zip(*rows, strict=True)
+            events = recdata.Events.from_raw(users, items, values, stamps)
+            if not options["no_rmse"]:
+                progress("Surprise SVD 5-fold RMSE check")
+                rmse = surprise_rmse_check(rows)
+        elif dataset.startswith("csv:"):
+            events = recdata.load_csv(dataset[4:])
+        elif dataset == "synthetic" or dataset.startswith("synthetic:"):
+            from ...recommender.synthetic import make_shop
+
+            sizes = [int(v) for v in dataset.partition(":")[2].split(",") if v] or [2000, 500, 40000]
+            if len(sizes) != 3:
+                raise CommandError("use synthetic:SHOPPERS,PRODUCTS,EVENTS, e.g. synthetic:2000,500,40000")
+            shop = make_shop(*sizes, seed=options["seed"])
+            events, style_inputs = shop.events, shop.style_inputs
+            splits = ["user", "time"]
+        elif dataset == "demo":
+            from ...recommendations.training import read_training_data
+
+            training = read_training_data()
+            events, style_inputs = training.events, training.style_inputs
+            splits = ["user", "time"]
+        else:
+            raise CommandError(
+                "--dataset must be demo, movielens-100k, csv:PATH or synthetic[:SHOPPERS,PRODUCTS,EVENTS]"
+            )
+        if half_life is None and dataset.partition(":")[0] in ("synthetic", "demo"):
+            half_life = settings.DECAY_HALF_LIFE_DAYS  # a shop's own events decay as in training
+        return events, style_inputs, half_life, splits, rmse
+
+    def _print(self, results, rmse, options) -> None:
         for result in results:
             self.stdout.write(result.table())
             agreement = result.extra.get("predict_agreement")

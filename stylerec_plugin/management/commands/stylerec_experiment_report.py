@@ -8,8 +8,9 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Q
 
-from stylerec_plugin.experiment_report import DEFAULT_MDE, build_report, format_text, render_chart
-from stylerec_plugin.models import Experiment
+from ...experiments.render import format_text, render_chart
+from ...experiments.report import DEFAULT_MDE, build_report
+from ...models import Experiment
 
 
 class Command(BaseCommand):

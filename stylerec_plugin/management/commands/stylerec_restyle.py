@@ -15,9 +15,20 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count, Max, Min, Q
 from tqdm import tqdm
 
-from ... import pipeline
-from ...conf import get_product_model, settings
+from ...conf import settings
 from ...models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ...products import get_product_adapter
+from ...queue import effective_mode, redis_available, run_jobs_inline
+from ...restyling.jobs import (
+    queue_style_vector,
+    queue_sync_product,
+    restyle_variants,
+    sync_product,
+    update_style_vector,
+)
+from ...restyling.planning import Plan, lost_pending_rows, plan_stale, plan_variants, prune_products, queue_plan
+from ...restyling.recovery import recover_stuck_variants
+from ...restyling.variants import active_styles, chunk_size, chunked, engine_version
 from .stylerec_status import _age as _duration
 
 
@@ -74,13 +85,10 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, **options) -> None:
-        from ...queue import effective_mode, enqueue, run_jobs_inline
-
         mode = options["mode"] or "missing"
-        inline = options["inline"]
         show = not options["no_progress"] and options["verbosity"] > 0
         styles = self._styles(options["style"])
-        products = get_product_model()._default_manager.all()
+        products = get_product_adapter().queryset()
         if options["product"]:
             products = products.filter(pk__in=options["product"])
             unknown = set(options["product"]) - set(products.values_list("pk", flat=True))
@@ -90,58 +98,85 @@ class Command(BaseCommand):
         if options["estimate"]:
             self._estimate(styles, product_ids, options["workers"])
             return
-        if not inline and effective_mode() == "inline":
-            inline = True
-            self.stdout.write("Redis does not answer and QUEUE_MODE allows it: running the jobs here.")
-        elif not inline and settings.QUEUE_MODE == "rq":
-            from ...queue import redis_available
-
-            if not redis_available():
-                raise CommandError(
-                    f"Redis for queue {settings.QUEUE_NAME!r} does not answer. Start it, or use --inline."
-                )
-
-        recovery = pipeline.recover_stuck_variants()
+        inline = self._inline(options["inline"])
+        recovery = recover_stuck_variants()
 
         # 0. The styles' own style vectors (the recommender compares photos with them).
         outdated = [style.pk for style in styles if style.style_vector_version != style.version]
-        if outdated:
+        for pk in tqdm(outdated, desc="Style vectors", unit="style", disable=not (show and inline)):
             if inline:
-                from ...jobs import update_style_vector
-
-                for pk in tqdm(outdated, desc="Style vectors", unit="style", disable=not show):
-                    update_style_vector(pk)
+                update_style_vector(pk)
             else:
-                for pk in outdated:
-                    enqueue(pipeline.STYLE_VECTOR_JOB, pk)
+                queue_style_vector(pk)
 
         # 1. Photos: which are new or changed (by content hash)?
         to_analyse = self._photos_to_analyse(products, product_ids, options["trust_hashes"], mode, show)
-        analysed_here = 0
-        if to_analyse:
-            if inline:
-                from ...jobs import sync_product
-
-                with run_jobs_inline():
-                    for pk in tqdm(to_analyse, desc="Analysing photos", unit="photo", disable=not show):
-                        sync_product(pk, plan=False)
-                analysed_here = len(to_analyse)
-            else:
-                for pk in to_analyse:
-                    enqueue(pipeline.SYNC_PRODUCT_JOB, pk)
+        if inline:
+            with run_jobs_inline():
+                for pk in tqdm(to_analyse, desc="Analysing photos", unit="photo", disable=not show):
+                    sync_product(pk, plan=False)
+        else:
+            for pk in to_analyse:
+                queue_sync_product(pk)
         queued_for_analysis = set() if inline else set(to_analyse)
         planned_ids = [pk for pk in product_ids if pk not in queued_for_analysis]
 
         # 2. Variants: plan rows, then queue or render them.
-        if mode == "stale":
-            plan = self._plan_stale(planned_ids, styles, options["failed"])
+        plan = self._plan(planned_ids, styles, mode, options["failed"])
+        if inline:
+            summary, jobs = self._render_here(plan, mode == "all", show), 0
         else:
-            plan = pipeline.plan_variants(
-                planned_ids, styles, include_failed=options["failed"] or mode == "all", regenerate=mode == "all"
+            summary = {}
+            with tqdm(total=plan.queued_rows, desc="Queueing", unit="variant", disable=not show) as bar:
+                jobs = queue_plan(plan, regenerate=mode == "all", progress=bar.update)
+        pruned = prune_products(planned_ids, [style.pk for style in styles])
+
+        counts = {"outdated": len(outdated), "analysed": len(to_analyse), "jobs": jobs, "pruned": pruned}
+        for line in self._summary(len(product_ids), styles, plan, inline, summary, recovery, counts):
+            self.stdout.write(line)
+
+    def _summary(self, n_products, styles, plan, inline, summary, recovery, counts) -> list[str]:
+        analysed = counts["analysed"]
+        lines = [
+            f"Products in scope: {n_products}; styles: {', '.join(s.slug for s in styles) or 'none active'}.",
+            f"Style vectors {'computed' if inline else 'queued'}: {counts['outdated']}.",
+            f"Photos new or changed: {analysed}"
+            + (f" (analysed here: {analysed})" if inline else f" (queued {analysed} analysis jobs)"),
+            f"Variant rows created: {plan.created}; already ready: {plan.already_ready}; "
+            f"failed at once (unreadable photo): {plan.failed_at_once}.",
+        ]
+        if inline:
+            done = ", ".join(f"{key} {value}" for key, value in sorted(summary.items())) or "nothing to do"
+            lines.append(f"Rendered here: {plan.queued_rows} variants ({done}).")
+        else:
+            lines.append(f"Queued: {plan.queued_rows} variants in {counts['jobs']} jobs on {settings.QUEUE_NAME!r}.")
+        if recovery.requeued or recovery.failed:
+            lines.append(
+                f"Recovered from dead jobs: {len(recovery.requeued)} re-queued, {len(recovery.failed)} failed."
             )
-        # A pending row whose job is still queued is left alone; one whose job was lost is queued again.
-        in_scope = RestyledImage.objects.filter(product_id__in=planned_ids, style__in=styles)
-        lost = set(pipeline.lost_pending_rows(in_scope))
+        if counts["pruned"]:
+            lines.append(f"Superseded variants removed: {counts['pruned']}.")
+        return lines
+
+    def _inline(self, asked: bool) -> bool:
+        """Whether to render here: asked for, or Redis is down and QUEUE_MODE allows it."""
+        if asked:
+            return True
+        if effective_mode() == "inline":
+            self.stdout.write("Redis does not answer and QUEUE_MODE allows it: running the jobs here.")
+            return True
+        if settings.QUEUE_MODE == "rq" and not redis_available():
+            raise CommandError(f"Redis for queue {settings.QUEUE_NAME!r} does not answer. Start it, or use --inline.")
+        return False
+
+    def _plan(self, product_ids: list[int], styles: list[Style], mode: str, failed: bool) -> Plan:
+        """The rows to (re)render; a pending row whose job is still queued is left alone, a lost one is queued."""
+        if mode == "stale":
+            plan = plan_stale(product_ids, styles, include_failed=failed)
+        else:
+            plan = plan_variants(product_ids, styles, include_failed=failed or mode == "all", regenerate=mode == "all")
+        in_scope = RestyledImage.objects.filter(product_id__in=product_ids, style__in=styles)
+        lost = set(lost_pending_rows(in_scope))
         waiting = set(in_scope.filter(status=VariantStatus.PENDING).values_list("pk", flat=True)) - lost
         for style_id in list(plan.to_queue):
             plan.to_queue[style_id] = [pk for pk in plan.to_queue[style_id] if pk not in waiting]
@@ -149,60 +184,30 @@ class Command(BaseCommand):
             for pk, style_id in in_scope.filter(pk__in=lost).values_list("pk", "style_id"):
                 if pk not in plan.to_queue[style_id]:
                     plan.to_queue[style_id].append(pk)
-        total = plan.queued_rows
+        return plan
+
+    def _render_here(self, plan: Plan, regenerate: bool, show: bool) -> dict[str, int]:
+        """Run the restyle jobs in this process; returns what they did, summed."""
         summary: dict[str, int] = defaultdict(int)
-        if inline:
-            from ...jobs import restyle_variants
-
-            with run_jobs_inline(), tqdm(total=total, desc="Restyling", unit="variant", disable=not show) as bar:
-                for pks in plan.to_queue.values():
-                    for chunk in pipeline.chunked(sorted(set(pks)), pipeline.chunk_size()):
-                        outcome = restyle_variants(chunk, regenerate=mode == "all")
-                        for key, value in outcome.items():
-                            if key != "claimed":
-                                summary[key] += value
-                        bar.update(len(chunk))
-            jobs = 0
-        else:
-            with tqdm(total=total, desc="Queueing", unit="variant", disable=not show) as bar:
-                jobs = pipeline.queue_plan(plan, regenerate=mode == "all", progress=bar.update)
-        pruned = pipeline.prune_products(planned_ids, [style.pk for style in styles])
-
-        lines = [
-            f"Products in scope: {len(product_ids)}; styles: {', '.join(s.slug for s in styles) or 'none active'}.",
-            f"Style vectors {'computed' if inline else 'queued'}: {len(outdated)}.",
-            f"Photos new or changed: {len(to_analyse)}"
-            + (f" (analysed here: {analysed_here})" if inline else f" (queued {len(to_analyse)} analysis jobs)"),
-            f"Variant rows created: {plan.created}; already ready: {plan.already_ready}; "
-            f"failed at once (unreadable photo): {plan.failed_at_once}.",
-        ]
-        if inline:
-            done = ", ".join(f"{key} {value}" for key, value in sorted(summary.items())) or "nothing to do"
-            lines.append(f"Rendered here: {total} variants ({done}).")
-        else:
-            lines.append(f"Queued: {total} variants in {jobs} jobs on {settings.QUEUE_NAME!r}.")
-        if recovery.requeued or recovery.failed:
-            lines.append(
-                f"Recovered from dead jobs: {len(recovery.requeued)} re-queued, {len(recovery.failed)} failed."
-            )
-        if pruned:
-            lines.append(f"Superseded variants removed: {pruned}.")
-        for line in lines:
-            self.stdout.write(line)
+        with run_jobs_inline(), tqdm(total=plan.queued_rows, desc="Restyling", unit="variant", disable=not show) as bar:
+            for pks in plan.to_queue.values():
+                for chunk in chunked(sorted(set(pks)), chunk_size()):
+                    outcome = restyle_variants(chunk, regenerate=regenerate)
+                    for key, value in outcome.items():
+                        if key != "claimed":
+                            summary[key] += value
+                    bar.update(len(chunk))
+        return summary
 
     def _estimate(self, styles: list[Style], product_ids: list[int], worker_counts: list[int]) -> None:
         out = self.stdout.write
         total = len(product_ids) * len(styles)
-        done = sum(
-            RestyledImage.objects.filter(
-                product_id__in=product_ids,
-                style=style,
-                style_version=style.version,
-                engine_version=pipeline.engine_version(style.kind),
-                status__in=[VariantStatus.READY, VariantStatus.REJECTED],
-            ).count()
-            for style in styles
-        )
+        current = Q(pk__in=[])
+        for style in styles:
+            current |= Q(style=style, style_version=style.version, engine_version=engine_version(style.kind))
+        done = RestyledImage.objects.filter(
+            current, product_id__in=product_ids, status__in=[VariantStatus.READY, VariantStatus.REJECTED]
+        ).count()
         todo = total - done
         out(
             f"Catalogue: {len(product_ids)} products x {len(styles)} active styles = {total} variants; "
@@ -239,7 +244,7 @@ class Command(BaseCommand):
 
     def _styles(self, slugs: list[str]) -> list[Style]:
         if not slugs:
-            return pipeline.active_styles()
+            return active_styles()
         found = {style.slug: style for style in Style.objects.filter(slug__in=slugs)}
         unknown = [slug for slug in slugs if slug not in found]
         if unknown:
@@ -250,7 +255,7 @@ class Command(BaseCommand):
         return list(found.values())
 
     def _photos_to_analyse(self, products, product_ids, trust_hashes: bool, mode: str, show: bool) -> list[int]:
-        field_name = settings.PRODUCT_IMAGE_FIELD
+        adapter = get_product_adapter()
         photos = {
             photo.product_id: photo
             for photo in ProductPhoto.objects.filter(product_id__in=product_ids).only(
@@ -260,16 +265,16 @@ class Command(BaseCommand):
         from ...engine import ENGINE_VERSIONS
 
         to_analyse = []
-        iterator = products.only("pk", field_name).order_by("pk").iterator(chunk_size=500)
+        iterator = adapter.with_photo(products).order_by("pk").iterator(chunk_size=500)
         for product in tqdm(iterator, total=len(product_ids), desc="Checking photos", unit="photo", disable=not show):
             photo = photos.get(product.pk)
-            field_file = getattr(product, field_name)
             if photo is None or not photo.source_hash or photo.engine_version != ENGINE_VERSIONS["reference"]:
                 to_analyse.append(product.pk)
                 continue
             if mode == "all" and not photo.last_error:
                 continue
-            if trust_hashes or not field_file:
+            field_file = adapter.photo_file(product)
+            if trust_hashes or field_file is None:
                 continue
             try:
                 with field_file.storage.open(field_file.name, "rb") as handle:
@@ -282,27 +287,6 @@ class Command(BaseCommand):
             if digest.hexdigest() != photo.source_hash:
                 to_analyse.append(product.pk)
         return to_analyse
-
-    def _plan_stale(self, product_ids: list[int], styles: list[Style], include_failed: bool) -> pipeline.Plan:
-        plan = pipeline.Plan()
-        photo_hash = dict(
-            ProductPhoto.objects.filter(product_id__in=product_ids).values_list("product_id", "source_hash")
-        )
-        for style in styles:
-            version = pipeline.engine_version(style.kind)
-            stale_products = set()
-            rows = RestyledImage.objects.filter(product_id__in=product_ids, style=style).exclude(
-                Q(style_version=style.version) & Q(engine_version=version)
-            )
-            stale_products.update(rows.values_list("product_id", flat=True))
-            for pid, digest in RestyledImage.objects.filter(product_id__in=product_ids, style=style).values_list(
-                "product_id", "source_hash"
-            ):
-                if photo_hash.get(pid) and digest != photo_hash[pid]:
-                    stale_products.add(pid)
-            if stale_products:
-                plan.merge(pipeline.plan_variants(sorted(stale_products), [style], include_failed=include_failed))
-        return plan
 
 
 # docs/benchmarks.md, "Pipeline": 1 worker, 1 torch thread, quiet 2-core machine.

@@ -6,7 +6,7 @@ import json
 
 from django.core.management.base import BaseCommand
 
-from ...pipeline import pipeline_status
+from ...restyling.status import pipeline_status
 
 STATUSES = ("ready", "pending", "running", "failed", "rejected")
 

@@ -1,7 +1,7 @@
 """manage.py stylerec_train: fit a new recommender model and make it the active one.
 
 Runs here with a progress bar, or with ``--enqueue`` as an RQ job
-(``stylerec_plugin.recommendations.train_job``). Serving keeps using the
+(``stylerec_plugin.recommendations.training.train_job``). Serving keeps using the
 previous model until the new one is swapped in.
 """
 
@@ -36,7 +36,7 @@ class Command(BaseCommand):
             parse_algorithms(algorithm)
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
-        from ... import recommendations
+        from ...recommendations import training as recommendations
 
         if options["enqueue"]:
             job_id = recommendations.enqueue_training(options["algorithm"])

@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand
 from demo_shop.catalog.redis_probe import redis_available
 
 WORKER_COMMAND = [
-    "rqworker", "stylerec", "--with-scheduler", "--worker-class", "stylerec_plugin.worker.StyleRecWorker"
+    "rqworker", "stylerec", "--with-scheduler", "--worker-class", "stylerec_plugin.restyling.worker.StyleRecWorker"
 ]
 
 

@@ -17,8 +17,9 @@ from django.core.management import call_command
 from django.db import connection, connections
 from django.test.utils import override_settings
 
-from stylerec_plugin import jobs, pipeline, queue
+from stylerec_plugin import queue
 from stylerec_plugin.models import ProductPhoto, RestyledImage, VariantStatus
+from stylerec_plugin.restyling import jobs, planning, recovery, rendering
 from stylerec_plugin.signals import paused
 
 from .conftest import variant_files
@@ -39,7 +40,7 @@ def test_same_variant_requested_twice_at_once_gives_one_row_one_file(pipeline_se
     def request_and_render() -> None:
         try:
             barrier.wait(timeout=30)
-            plan = pipeline.plan_variants([product.pk], [style])
+            plan = planning.plan_variants([product.pk], [style])
             with queue.run_jobs_inline():
                 for pks in plan.to_queue.values():
                     jobs.restyle_variants(pks)
@@ -70,7 +71,7 @@ def test_claim_waits_for_a_short_bookkeeping_lock_instead_of_skipping_the_row(
         style = make_style("tone")
         product = make_product()
     jobs.sync_product(product.pk, plan=False)
-    pk = pipeline.plan_variants([product.pk], [style]).to_queue[style.pk][0]
+    pk = planning.plan_variants([product.pk], [style]).to_queue[style.pk][0]
     locked = threading.Event()
 
     def hold_lock() -> None:
@@ -97,8 +98,8 @@ def test_two_jobs_for_one_variant_on_the_queue_render_once(pipeline_settings, ma
     product = make_product()
     run_worker()
     row = RestyledImage.objects.get(product=product)
-    queue.enqueue(pipeline.SYNC_PRODUCT_JOB, product.pk)
-    queue.enqueue(pipeline.RESTYLE_JOB, [row.pk])
+    queue.enqueue(jobs.SYNC_PRODUCT_JOB, product.pk)
+    queue.enqueue(jobs.RESTYLE_JOB, [row.pk])
     run_worker()
     row.refresh_from_db()
     assert row.attempts == 1 and row.status == VariantStatus.READY
@@ -108,14 +109,14 @@ def test_two_jobs_for_one_variant_on_the_queue_render_once(pipeline_settings, ma
 def _start_worker(settings, *args: str) -> subprocess.Popen:
     env = {
         **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.pipeline.worker_settings",
+        "DJANGO_SETTINGS_MODULE": "tests.restyling.worker_settings",
         "STYLEREC_TEST_DB_NAME": connection.settings_dict["NAME"],
         "STYLEREC_TEST_MEDIA_ROOT": settings.MEDIA_ROOT,
         "STYLEREC_TEST_REDIS_URL": django_settings.RQ_QUEUES["stylerec"]["URL"],
         "PYTHONUNBUFFERED": "1",
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "tests.pipeline.slow_worker", *args],
+        [sys.executable, "-m", "tests.restyling.slow_worker", *args],
         cwd=str(Path(django_settings.BASE_DIR)),
         env=env,
         stdout=subprocess.PIPE,
@@ -131,8 +132,8 @@ def test_worker_killed_mid_job_is_recovered_and_variant_ends_ready(
         style = make_style("tone")
         product = make_product()
     jobs.sync_product(product.pk, plan=False)
-    plan = pipeline.plan_variants([product.pk], [style])
-    pipeline.queue_plan(plan)
+    plan = planning.plan_variants([product.pk], [style])
+    planning.queue_plan(plan)
     row = RestyledImage.objects.get(product=product, style=style)
 
     worker = _start_worker(pipeline_settings)
@@ -158,7 +159,7 @@ def test_worker_killed_mid_job_is_recovered_and_variant_ends_ready(
     # Nothing else happened: the row still says running, but its worker is gone.
     row.refresh_from_db()
     assert row.status == VariantStatus.RUNNING
-    assert pipeline.death_reason(row) is not None
+    assert recovery.death_reason(row) is not None
 
     # The recovery path: a new worker checks for dead jobs when it starts.
     run_worker()
@@ -179,7 +180,7 @@ def test_running_row_past_stale_limit_is_requeued_or_failed(pipeline_settings, m
         status=VariantStatus.RUNNING, job_id="gone", started_at=timezone.now() - timezone.timedelta(hours=2),
         attempts=3,
     )
-    report = pipeline.recover_stuck_variants()
+    report = recovery.recover_stuck_variants()
     row.refresh_from_db()
     assert report.failed == [row.pk] and row.status == VariantStatus.FAILED
     assert "Gave up after 3 attempts" in row.last_error
@@ -254,7 +255,7 @@ def test_transient_error_is_retried_then_fails_then_heals(pipeline_settings, mak
     reference = Path(pipeline_settings.MEDIA_ROOT) / style.reference_image.name
     saved = reference.read_bytes()
     reference.unlink()
-    jobs._reference_cache.clear()
+    rendering._reference_cache.clear()
     style.strength = 0.6
     style.save()
     run_worker()
@@ -274,4 +275,4 @@ def test_transient_error_is_retried_then_fails_then_heals(pipeline_settings, mak
 def test_enqueue_takes_primary_keys_only(pipeline_settings, make_product):
     product = make_product()
     with pytest.raises(TypeError, match="primary keys"):
-        queue.enqueue(pipeline.SYNC_PRODUCT_JOB, product)
+        queue.enqueue(jobs.SYNC_PRODUCT_JOB, product)

@@ -1,7 +1,7 @@
 """A StyleRec worker whose engine waits before each batch, so a test can kill it mid-job.
 
 The engine itself is the real one; only a pause is added in front of it.
-Run: python -m tests.pipeline.slow_worker  (DJANGO_SETTINGS_MODULE=tests.pipeline.worker_settings)
+Run: python -m tests.restyling.slow_worker  (DJANGO_SETTINGS_MODULE=tests.restyling.worker_settings)
 """
 
 import os
@@ -31,7 +31,12 @@ def main() -> None:
 
     pause_engine(float(os.environ.get("STYLEREC_TEST_PAUSE", "60")))
     call_command(
-        "rqworker", "stylerec", "--burst", "--worker-class", "stylerec_plugin.worker.StyleRecWorker", *sys.argv[1:]
+        "rqworker",
+        "stylerec",
+        "--burst",
+        "--worker-class",
+        "stylerec_plugin.restyling.worker.StyleRecWorker",
+        *sys.argv[1:],
     )
 
 

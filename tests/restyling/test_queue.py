@@ -105,11 +105,12 @@ def test_web_side_of_the_pipeline_never_imports_torch():
 
     code = (
         "import django, sys; django.setup()\n"
-        "import stylerec_plugin.admin, stylerec_plugin.pipeline, stylerec_plugin.queue, stylerec_plugin.signals\n"
+        "import stylerec_plugin.admin, stylerec_plugin.restyling.planning\n"
+        "import stylerec_plugin.queue, stylerec_plugin.signals\n"
         "from django.core.management import load_command_class\n"
         "for name in ('stylerec_restyle', 'stylerec_status', 'stylerec_cleanup'):\n"
         "    load_command_class('stylerec_plugin', name)\n"
-        "stylerec_plugin.pipeline.engine_version('preset')\n"
+        "stylerec_plugin.restyling.planning.engine_version('preset')\n"
         "print('torch' in sys.modules)\n"
     )
     result = subprocess.run(

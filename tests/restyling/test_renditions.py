@@ -9,8 +9,8 @@ from django.core.files.storage import default_storage
 from django.core.management import call_command
 from PIL import Image
 
-from stylerec_plugin.display import photos_for
 from stylerec_plugin.models import RestyledImage, VariantStatus
+from stylerec_plugin.storefront import photos_for
 
 from .conftest import variant_files
 

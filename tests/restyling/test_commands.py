@@ -133,7 +133,7 @@ def test_cleanup_removes_orphans_but_never_originals(pipeline_settings, make_pro
 
 
 def test_restyle_missing_requeues_only_lost_pending_rows(pipeline_settings, make_product, make_style, run_worker):
-    from stylerec_plugin import jobs
+    from stylerec_plugin.restyling import jobs
 
     with paused():
         style = make_style("tone")

@@ -116,7 +116,7 @@ def run_worker():
 
     def run() -> bool:
         from stylerec_plugin.queue import get_queue
-        from stylerec_plugin.worker import StyleRecWorker
+        from stylerec_plugin.restyling.worker import StyleRecWorker
 
         queue = get_queue()
         worker = StyleRecWorker([queue], connection=queue.connection)

@@ -8,11 +8,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from stylerec_plugin import recommendations
 from stylerec_plugin.models import RecommendationList, RecommenderModel, StylePreference
-from stylerec_plugin.preferences import set_explicit_styles
-from stylerec_plugin.recommendations import recommend, train
-from stylerec_plugin.shoppers import Shopper, set_personalisation
+from stylerec_plugin.recommendations import recommend, serving, train, training
+from stylerec_plugin.shoppers import Shopper, set_explicit_styles, set_personalisation
 
 
 @pytest.fixture
@@ -69,7 +67,7 @@ def test_query_count_does_not_grow_with_n(trained, shop):
     shopper = Shopper(key="session:s2")
     counts = []
     for n in (2, 10):
-        recommendations.invalidate_cache()
+        serving.invalidate_cache()
         from django.core.cache import cache
 
         cache.clear()
@@ -156,7 +154,7 @@ def test_model_swap_while_serving(trained, shop, django_capture_on_commit_callba
     assert RecommenderModel.objects.filter(is_active=True).get().pk == new_model.pk != old_model
     after = recommend(shopper, n=5)
     assert [(r.product.pk, r.score) for r in after] != served_before
-    assert recommendations.active_payload()["model_id"] == new_model.pk
+    assert serving.active_payload()["model_id"] == new_model.pk
 
 
 def test_learned_preferences_move_toward_engaged_styles(shop, django_capture_on_commit_callbacks):
@@ -201,7 +199,7 @@ def test_train_command_and_failed_training_keeps_the_old_model(shop, monkeypatch
     def boom(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(recommendations, "_swap_active", boom)
+    monkeypatch.setattr(training, "_swap_active", boom)
     from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="disk full"):

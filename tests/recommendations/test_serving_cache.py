@@ -6,9 +6,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from stylerec_plugin.models import StylePreference
-from stylerec_plugin.preferences import set_explicit_styles, shopper_style
 from stylerec_plugin.recommendations import train
-from stylerec_plugin.shoppers import Shopper
+from stylerec_plugin.shoppers import Shopper, set_explicit_styles, shopper_style
 
 
 def queries(func) -> int:

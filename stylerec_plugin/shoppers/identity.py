@@ -1,14 +1,18 @@
-"""Who the shopper is: a signed-in user or an anonymous session, as one key."""
+"""Identity: who the shopper is (a signed-in user or an anonymous session, as one key), their consent and events."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.contrib.auth.signals import user_logged_in
 from django.db import transaction
-from django.dispatch import receiver
 from django.http import HttpRequest
 from django.utils import timezone
+
+from ..signals import shoppers_merged
+from .cache import announce_change
+
+# Where the middleware remembers an anonymous shopper's key, so a login can merge it.
+SESSION_SHOPPER_KEY = "stylerec_anonymous_shopper"
 
 
 @dataclass(frozen=True)
@@ -48,7 +52,7 @@ def personalisation_enabled(shopper: Shopper | None) -> bool:
     """False when the shopper switched personalisation off (the default is on)."""
     if shopper is None:
         return False
-    from .models import ShopperProfile
+    from ..models import ShopperProfile
 
     enabled = (
         ShopperProfile.objects.filter(shopper_key=shopper.key)
@@ -59,7 +63,7 @@ def personalisation_enabled(shopper: Shopper | None) -> bool:
 
 
 def set_personalisation(shopper: Shopper, enabled: bool) -> None:
-    from .models import ShopperProfile
+    from ..models import ShopperProfile
 
     ShopperProfile.objects.update_or_create(
         shopper_key=shopper.key,
@@ -69,7 +73,7 @@ def set_personalisation(shopper: Shopper, enabled: bool) -> None:
 
 def record_interaction(shopper: Shopper, product, kind: str, *, style=None, value=None, when=None):
     """Store one shopper event (view, click, cart, purchase, rating)."""
-    from .models import Interaction
+    from ..models import Interaction
 
     return Interaction.objects.create(
         shopper_key=shopper.key,
@@ -83,8 +87,12 @@ def record_interaction(shopper: Shopper, product, kind: str, *, style=None, valu
 
 
 def merge_shoppers(source_key: str, target: Shopper) -> None:
-    """Move an anonymous session's history and choices onto a user who signed in."""
-    from .models import Interaction, ShopperProfile, StylePreference
+    """Move an anonymous session's history and choices onto a user who signed in.
+
+    Sends ``stylerec_plugin.signals.shoppers_merged``: the experiments move the
+    anonymous shopper's enrolments with it.
+    """
+    from ..models import Interaction, ShopperProfile, StylePreference
 
     if source_key == target.key:
         return
@@ -111,39 +119,6 @@ def merge_shoppers(source_key: str, target: Shopper) -> None:
                 )
             anonymous.delete()
 
-    def forget_both() -> None:
-        from .serving_cache import forget_shopper
-
-        forget_shopper(source_key)
-        forget_shopper(target.key)
-
-    transaction.on_commit(forget_both)
-
-
-# Remember the anonymous key before login rotates the session.
-SESSION_SHOPPER_KEY = "stylerec_anonymous_shopper"
-
-
-@receiver(user_logged_in, dispatch_uid="stylerec_merge_on_login")
-def _merge_on_login(sender, request, user, **kwargs) -> None:
-    if request is None or not hasattr(request, "session"):
-        return
-    previous = request.session.get(SESSION_SHOPPER_KEY)
-    if previous:
-        merge_shoppers(previous, Shopper.for_user(user))
-        request.session.pop(SESSION_SHOPPER_KEY, None)
-
-
-class ShopperMiddleware:
-    """Puts ``request.shopper`` on each request and remembers anonymous keys for login merge."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        shopper = Shopper.from_request(request, create=False)
-        request.shopper = shopper
-        if shopper is not None and shopper.is_anonymous:
-            if request.session.get(SESSION_SHOPPER_KEY) != shopper.key:
-                request.session[SESSION_SHOPPER_KEY] = shopper.key
-        return self.get_response(request)
+    # Whatever was cached about either key is stale now; experiments move the enrolments too.
+    announce_change(source_key, target.key)
+    shoppers_merged.send(sender=Shopper, source_key=source_key, target=target)
