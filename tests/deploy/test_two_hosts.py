@@ -17,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from pathlib import Path
 
@@ -52,6 +53,7 @@ class Host:
 
     def __init__(self, name: str, workdir: Path, bucket, *, pause: float = 0, unshare: bool) -> None:
         self.name = name
+        self.worker_name = f"{name}-{uuid.uuid4().hex[:8]}"  # a killed worker of an earlier run may still be listed
         self.workdir = workdir
         env = {
             "PATH": os.environ["PATH"],
@@ -71,7 +73,7 @@ class Host:
             "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
             "STYLEREC_TEST_ARTIFACTS": str(workdir / "artifacts-must-not-appear"),
         }
-        command = [sys.executable, "-m", "tests.deploy.host_worker", "--name", f"{name}-worker"]
+        command = [sys.executable, "-m", "tests.deploy.host_worker", "--name", self.worker_name]
         if unshare:
             command = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', name, *command]
         self.lines: list[str] = []
@@ -137,10 +139,11 @@ def test_a_worker_killed_mid_job_on_one_host_is_recovered_by_a_worker_on_another
         assert len(in_flight) == 2 and len({row.job_id for row in in_flight}) == 1
 
         host_b = Host("host-b", folders["host-b"], s3_bucket, unshare=unshare)
-        wait_until(lambda: len(registered_hosts()) == 2, 120, "both workers registered", (host_a, host_b))
+        names = {host_a.worker_name, host_b.worker_name}
+        wait_until(lambda: names <= set(registered_hosts()), 120, "both workers registered", (host_a, host_b))
         hosts = registered_hosts()
         if unshare:
-            assert hosts == {"host-a-worker": "host-a", "host-b-worker": "host-b"}
+            assert (hosts[host_a.worker_name], hosts[host_b.worker_name]) == ("host-a", "host-b")
         os.kill(host_a.process.pid, signal.SIGKILL)
         killed_at = time.monotonic()
         host_a.process.wait(timeout=30)
@@ -152,8 +155,16 @@ def test_a_worker_killed_mid_job_on_one_host_is_recovered_by_a_worker_on_another
         )
         recovered_after = time.monotonic() - killed_at
         rq_queue = queue.get_queue()
-        wait_until(lambda: rq_queue.count == 0 and rq_queue.started_job_registry.count == 0, 60,
-                   "no job queued or started", (host_b,))
+        ours = {row.job_id for row in in_flight} | set(
+            RestyledImage.objects.filter(style=style).values_list("job_id", flat=True)
+        )
+
+        def started_jobs() -> set[str]:  # RQ's started registry holds "job id:execution id" entries
+            entries = rq_queue.connection.zrange(rq_queue.started_job_registry.key, 0, -1)
+            return {entry.decode().partition(":")[0] for entry in entries}
+
+        wait_until(lambda: rq_queue.count == 0 and not ours & started_jobs(), 60,
+                   "none of this test's jobs still queued or started", (host_b,))
     finally:
         stop(host_a.process)
         if host_b is not None:
