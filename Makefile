@@ -9,7 +9,7 @@ ADDR ?= 127.0.0.1:8000
 # gunicorn processes; PostgreSQL when DATABASE_URL names it (SQLite otherwise).
 SERVE_ENV = DJANGO_DEBUG=0 DJANGO_STATIC_MANIFEST=1 DJANGO_CACHE_URL=$${DJANGO_CACHE_URL:-redis://127.0.0.1:6379/1}
 
-.PHONY: demo serve test install browser lint bench
+.PHONY: demo serve test install browser node lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,13 +20,27 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium and ChromeDriver for the browser tests (never a downloaded browser).
+# Debian packages, installed only when missing (as root, or through sudo).
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
+# Debian's Chromium and ChromeDriver for the browser tests (never a downloaded browser),
+# and a CJK font so the Chinese pages render (and their screenshots can be read).
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
-	  else sudo apt-get update -qq && \
-	    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; fi; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  fc-list :lang=zh family | grep -qi "wqy zen hei" || { \
+	  $(APT_INSTALL) chromium chromium-driver fonts-wqy-zenhei; }
+
+# axe-core for the accessibility tests, pinned in package.json / package-lock.json and
+# installed into ./node_modules (Selenium reads it from there; never from a CDN).
+NODE_STAMP := node_modules/.stylerec-installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(APT_INSTALL) nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+node: $(NODE_STAMP)
 
 # The development demo: the only place DEBUG is on.
 demo: install
@@ -39,7 +53,7 @@ serve: install
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(PY) manage.py demo_serve --gunicorn --addr $(ADDR)
 
-test: install browser
+test: install browser node
 	$(PY) tests/check_services.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
