@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -19,6 +19,7 @@ from ..shoppers.privacy import delete_shopper_data, export_shopper_data
 from ..storage import variant_storage
 from ..storefront.grid import recommended_grid
 from ..storefront.state import forget_storefront_state
+from .errors import PublicReads, RejectNulBytes, error_responses
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
 from .serializers import (
     InteractionSerializer,
@@ -28,18 +29,26 @@ from .serializers import (
     StyleSerializer,
     VariantSerializer,
 )
-from .throttling import ShopperEventThrottle
+from .throttling import AddressEventThrottle, ShopperEventThrottle
 
 MAX_RECOMMENDATIONS = 100
 RECENT_INTERACTIONS = 50
 
 
-class StyleViewSet(viewsets.ModelViewSet):
+@extend_schema_view(
+    retrieve=extend_schema(responses={200: StyleSerializer, **error_responses(404)}),
+    create=extend_schema(responses={201: StyleSerializer, **error_responses(400, 403)}),
+    update=extend_schema(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
+    partial_update=extend_schema(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
+    destroy=extend_schema(responses={204: None, **error_responses(403, 404)}),
+)
+class StyleViewSet(RejectNulBytes, PublicReads, viewsets.ModelViewSet):
     """The style catalogue: everyone reads active styles; staff see all and write."""
 
     serializer_class = StyleSerializer
     permission_classes = [IsStaffOrReadOnly]
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"  # a SlugField's characters; anything else is a 404
 
     def get_queryset(self):
         styles = Style.objects.all()
@@ -77,7 +86,7 @@ _PREFERENCES_RESPONSE = inline_serializer(
 )
 
 
-class MyPreferencesView(APIView):
+class MyPreferencesView(RejectNulBytes, PublicReads, APIView):
     """Your styles (picked and learned) and your personalisation switch."""
 
     permission_classes = [IsShopper]
@@ -93,11 +102,11 @@ class MyPreferencesView(APIView):
             )
         return Response(_preferences_payload(shopper))
 
-    @extend_schema(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    @extend_schema(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
     def put(self, request):
         return self._write(request)
 
-    @extend_schema(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    @extend_schema(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
     def patch(self, request):
         return self._write(request)
 
@@ -113,7 +122,7 @@ class MyPreferencesView(APIView):
         return Response(_preferences_payload(shopper))
 
 
-class MyRecommendationsView(APIView):
+class MyRecommendationsView(RejectNulBytes, PublicReads, APIView):
     """Your recommended products, with photos in your style (honours experiments and opt-out)."""
 
     permission_classes = [IsShopper]
@@ -124,7 +133,7 @@ class MyRecommendationsView(APIView):
             OpenApiParameter("count", OpenApiTypes.INT, description="How many (1-100, default 24)"),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category id (repeat for several)"),
         ],
-        responses=RecommendationSerializer(many=True),
+        responses={200: RecommendationSerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
         try:
@@ -156,7 +165,8 @@ class MyRecommendationsView(APIView):
         return Response(RecommendationSerializer(rows, many=True).data)
 
 
-class MyInteractionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=extend_schema(responses={200: InteractionSerializer(many=True), **error_responses(403)}))
+class MyInteractionsView(RejectNulBytes, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your most recent interactions (50)."""
 
     serializer_class = InteractionSerializer
@@ -174,13 +184,16 @@ class MyInteractionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
 
-class EventView(APIView):
+class EventView(RejectNulBytes, APIView):
     """Record a view, click, add-to-cart, purchase or rating by the current shopper."""
 
     permission_classes = [IsShopper]
-    throttle_classes = [ShopperEventThrottle]
+    # Per shopper, and a ceiling per address: new sessions must not buy new allowances.
+    throttle_classes = [ShopperEventThrottle, AddressEventThrottle]
 
-    @extend_schema(request=InteractionSerializer, responses={201: InteractionSerializer})
+    @extend_schema(
+        request=InteractionSerializer, responses={201: InteractionSerializer, **error_responses(400, 403, 429)}
+    )
     def post(self, request):
         serializer = InteractionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -192,19 +205,19 @@ class EventView(APIView):
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
 
-class MyDataView(APIView):
+class MyDataView(RejectNulBytes, APIView):
     """Download (GET) or delete (DELETE) everything StyleRec stores about you."""
 
     permission_classes = [IsShopper]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
     def get(self, request):
         response = Response(export_shopper_data(request_shopper(request)))
         if request.query_params.get("download"):
             response["Content-Disposition"] = 'attachment; filename="stylerec-my-data.json"'
         return response
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
     def delete(self, request):
         shopper = request_shopper(request)
         deleted = delete_shopper_data(shopper)
@@ -212,12 +225,12 @@ class MyDataView(APIView):
         return Response({"deleted": deleted})
 
 
-class ProductVariantsView(APIView):
+class ProductVariantsView(RejectNulBytes, APIView):
     """A product's restyled versions, one per active style, with their status."""
 
-    permission_classes = []
+    permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=VariantSerializer(many=True))
+    @extend_schema(responses={200: VariantSerializer(many=True), **error_responses(404)})
     def get(self, request, product_id: int):
         product = get_object_or_404(get_product_adapter().queryset(), pk=product_id)
         styles = list(Style.objects.filter(is_active=True))
