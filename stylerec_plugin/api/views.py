@@ -1,10 +1,15 @@
-"""API views. Shopper-scoped views act on the request's own shopper only."""
+"""API views. Shopper-scoped views act on the request's own shopper only.
+
+Every view carries drf-spectacular's ``AutoSchema`` itself (:mod:`.schema`), so
+``api/schema/`` and ``api/docs/`` work whatever the project's ``DEFAULT_SCHEMA_CLASS``
+is: a plugin must not ask the host project for a global setting.
+"""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -20,6 +25,7 @@ from ..storage import variant_storage
 from ..storefront.grid import recommended_grid
 from ..storefront.state import forget_storefront_state
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
+from .schema import PluginSchema, describe
 from .serializers import (
     InteractionSerializer,
     MyPreferencesSerializer,
@@ -34,7 +40,7 @@ MAX_RECOMMENDATIONS = 100
 RECENT_INTERACTIONS = 50
 
 
-class StyleViewSet(viewsets.ModelViewSet):
+class StyleViewSet(PluginSchema, viewsets.ModelViewSet):
     """The style catalogue: everyone reads active styles; staff see all and write."""
 
     serializer_class = StyleSerializer
@@ -77,14 +83,14 @@ _PREFERENCES_RESPONSE = inline_serializer(
 )
 
 
-class MyPreferencesView(APIView):
+class MyPreferencesView(PluginSchema, APIView):
     """Your styles (picked and learned) and your personalisation switch."""
 
     permission_classes = [IsShopper]
-    create_session_for_writes = True
+    create_shopper_for_writes = True
     allow_no_shopper_reads = True
 
-    @extend_schema(responses=_PREFERENCES_RESPONSE)
+    @describe(responses=_PREFERENCES_RESPONSE)
     def get(self, request):
         shopper = request_shopper(request)
         if shopper is None:
@@ -93,11 +99,11 @@ class MyPreferencesView(APIView):
             )
         return Response(_preferences_payload(shopper))
 
-    @extend_schema(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    @describe(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
     def put(self, request):
         return self._write(request)
 
-    @extend_schema(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    @describe(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
     def patch(self, request):
         return self._write(request)
 
@@ -113,13 +119,13 @@ class MyPreferencesView(APIView):
         return Response(_preferences_payload(shopper))
 
 
-class MyRecommendationsView(APIView):
+class MyRecommendationsView(PluginSchema, APIView):
     """Your recommended products, with photos in your style (honours experiments and opt-out)."""
 
     permission_classes = [IsShopper]
     allow_no_shopper_reads = True
 
-    @extend_schema(
+    @describe(
         parameters=[
             OpenApiParameter("count", OpenApiTypes.INT, description="How many (1-100, default 24)"),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category id (repeat for several)"),
@@ -156,7 +162,7 @@ class MyRecommendationsView(APIView):
         return Response(RecommendationSerializer(rows, many=True).data)
 
 
-class MyInteractionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
+class MyInteractionsView(PluginSchema, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your most recent interactions (50)."""
 
     serializer_class = InteractionSerializer
@@ -174,13 +180,15 @@ class MyInteractionsView(mixins.ListModelMixin, viewsets.GenericViewSet):
         )
 
 
-class EventView(APIView):
+class EventView(PluginSchema, APIView):
     """Record a view, click, add-to-cart, purchase or rating by the current shopper."""
 
     permission_classes = [IsShopper]
     throttle_classes = [ShopperEventThrottle]
+    # A guest's first event makes them a shopper (GUEST_IDENTITY): no session needed first.
+    create_shopper_for_writes = True
 
-    @extend_schema(request=InteractionSerializer, responses={201: InteractionSerializer})
+    @describe(request=InteractionSerializer, responses={201: InteractionSerializer})
     def post(self, request):
         serializer = InteractionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -192,19 +200,19 @@ class EventView(APIView):
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
 
-class MyDataView(APIView):
+class MyDataView(PluginSchema, APIView):
     """Download (GET) or delete (DELETE) everything StyleRec stores about you."""
 
     permission_classes = [IsShopper]
 
-    @extend_schema(responses=OpenApiTypes.OBJECT)
+    @describe(responses=OpenApiTypes.OBJECT)
     def get(self, request):
         response = Response(export_shopper_data(request_shopper(request)))
         if request.query_params.get("download"):
             response["Content-Disposition"] = 'attachment; filename="stylerec-my-data.json"'
         return response
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT})
+    @describe(responses={200: OpenApiTypes.OBJECT})
     def delete(self, request):
         shopper = request_shopper(request)
         deleted = delete_shopper_data(shopper)
@@ -212,12 +220,12 @@ class MyDataView(APIView):
         return Response({"deleted": deleted})
 
 
-class ProductVariantsView(APIView):
+class ProductVariantsView(PluginSchema, APIView):
     """A product's restyled versions, one per active style, with their status."""
 
     permission_classes = []
 
-    @extend_schema(responses=VariantSerializer(many=True))
+    @describe(responses=VariantSerializer(many=True))
     def get(self, request, product_id: int):
         product = get_object_or_404(get_product_adapter().queryset(), pk=product_id)
         styles = list(Style.objects.filter(is_active=True))
