@@ -35,6 +35,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
@@ -72,6 +73,31 @@ def import_callable(path: str) -> Callable:
     if not callable(target):
         raise ImproperlyConfigured(f"{path!r} is not callable")
     return target
+
+
+@dataclass(frozen=True)
+class Price:
+    """A price an adapter computed: the amount, its currency and how the shop writes it.
+
+    ``str()`` gives the shop's text ("£12.99"), so a grid shows it as is; the API sends
+    the amount and the currency apart.
+    """
+
+    amount: Decimal
+    currency: str | None = None
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text or str(self.amount)
+
+
+def price_parts(price: Any) -> tuple[str | None, str | None]:
+    """``(amount, currency)`` as strings for the API, from a :class:`Price` or a plain value."""
+    if price is None:
+        return None, None
+    if isinstance(price, Price):
+        return str(price.amount), price.currency
+    return str(price), None
 
 
 # --------------------------------------------------------------------------- photo sources

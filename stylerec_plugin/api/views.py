@@ -16,7 +16,7 @@ from rest_framework.views import APIView
 
 from ..models import Interaction, Style, StylePreference, VariantStatus
 from ..models.shoppers import PreferenceSource
-from ..products import get_product_adapter
+from ..products import get_product_adapter, price_parts
 from ..restyling.status import best_variant_rows
 from ..shoppers.identity import personalisation_enabled, record_interaction, set_personalisation
 from ..shoppers.preferences import set_explicit_styles, shopper_style
@@ -150,7 +150,7 @@ class MyRecommendationsView(PluginSchema, APIView):
             {
                 "product_id": item.product.pk,
                 "name": item.name,
-                "price": None if item.price is None else str(item.price),
+                **dict(zip(("price", "currency"), price_parts(item.price), strict=True)),
                 "url": request.build_absolute_uri(item.url) if item.url else "",
                 "score": item.score,
                 "reason": item.reason,
