@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stylerec-installed
 
-.PHONY: demo test install browser lint bench
+.PHONY: demo test test-oscar install browser lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +33,12 @@ test: install browser
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+	$(MAKE) test-oscar
+
+# The Oscar tier: a real django-oscar shop with its own settings and database (tests/oscar).
+test-oscar: install
+	DJANGO_SETTINGS_MODULE=tests.oscar.settings $(PY) manage.py makemigrations --check --dry-run stylerec_plugin
+	$(PY) -m pytest tests/oscar --ds tests.oscar.settings
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -72,7 +72,7 @@ def test_before_any_training_a_guest_gets_what_the_shop_hand_picked(shop):
 
 def test_guest_events_train_the_model_and_hand_picked_products_are_boosted(shop):
     crowd = []
-    for number in range(8):  # guests who like clothes
+    for _guest in range(8):  # guests who like clothes
         client = guest()
         for product in (shop.coat, shop.tee, shop.shirt):
             client.get(product.get_absolute_url())
