@@ -40,7 +40,7 @@ from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
-from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.db.models import Exists, OuterRef, Prefetch, Q, prefetch_related_objects
 from django.utils.module_loading import import_string
 
 from .conf import get_product_model, settings
@@ -117,6 +117,9 @@ class PhotoSource:
         """``queryset`` loading the photo (and the fields ``also``) in a constant number of queries."""
         return queryset
 
+    def prefetch(self, products: Sequence[Any]) -> None:
+        """Load the photos of ``products`` in a constant number of queries (nothing to do for a field)."""
+
     def photo_may_have_changed(self, update_fields: Iterable[str] | None) -> bool:
         return True
 
@@ -189,9 +192,17 @@ class GalleryPhotos(PhotoSource):
         field_file = getattr(first, self.file_field, None) if first is not None else None
         return field_file if field_file else None
 
-    def with_photo(self, queryset: models.QuerySet, also: Sequence[str] = ()) -> models.QuerySet:
+    def _prefetch(self) -> Prefetch:
         accessor = self.fk.remote_field.get_accessor_name()
-        return queryset.prefetch_related(Prefetch(accessor, queryset=self._images(), to_attr=PREFETCHED_IMAGES))
+        return Prefetch(accessor, queryset=self._images(), to_attr=PREFETCHED_IMAGES)
+
+    def with_photo(self, queryset: models.QuerySet, also: Sequence[str] = ()) -> models.QuerySet:
+        return queryset.prefetch_related(self._prefetch())
+
+    def prefetch(self, products: Sequence[Any]) -> None:
+        missing = list({id(p): p for p in products if not hasattr(p, PREFETCHED_IMAGES)}.values())
+        if missing:
+            prefetch_related_objects(missing, self._prefetch())
 
     def photo_may_have_changed(self, update_fields: Iterable[str] | None) -> bool:
         return False  # the gallery's own receivers follow it
@@ -406,6 +417,14 @@ class ProductAdapter:
     def uses_parent_photo(self, product: Any) -> bool:
         """A child that shows its parent's photo: it has no variants of its own."""
         return self.parent_id(product) is not None and self.own_photo_file(product) is None
+
+    def prefetch_photos(self, products: Sequence[Any]) -> None:
+        """Load what :meth:`photo_file` reads for ``products`` (a gallery, parents) in a few queries."""
+        field = self.parent_field()
+        children = [product for product in products if self.parent_id(product) is not None] if field else []
+        if children:
+            prefetch_related_objects(children, field)
+        self.photo_source().prefetch([*products, *(getattr(child, field) for child in children)])
 
     def photo_owner_ids(self, products: Sequence[Any]) -> dict[Any, Any]:
         """Whose variants each product shows: its own, or its parent's (a constant number of queries)."""

@@ -189,12 +189,15 @@ def photos_for(
     if not products:
         return []
     # A child showing its parent's photo shows the parent's variants too.
-    owners = get_product_adapter().photo_owner_ids(products)
+    adapter = get_product_adapter()
+    owners = adapter.photo_owner_ids(products)
     ids = list(dict.fromkeys(owners.values()))
     wanted = [s for s in (style, fallback_style) if s is not None]
     facts, variants = facts_and_variants(ids, wanted)
     photos: list[Photo] = []
     missing: list[int] = []
+    if style is None or len(variants) < len(products) * len(wanted):
+        adapter.prefetch_photos(products)  # originals will be shown: their photos in a few queries
     for product in products:
         owner = owners[product.pk]
         chosen = None

@@ -120,3 +120,22 @@ def test_schema_and_docs_answer_without_any_rest_framework_setting(shop):
     docs = client.get(f"{API}/docs/")
     assert docs.status_code == 200
     assert "/stylerec/api/me/recommendations/" in docs.content.decode()
+
+
+def test_a_grid_costs_the_same_queries_for_two_products_as_for_five(shop):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(client, count: int) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            rows = client.get(f"{API}/me/recommendations/", {"count": count}).json()
+        assert len(rows) == count
+        return len(captured)
+
+    plain = guest()
+    queries(plain, 1)  # the first request fills the caches (styles, the active model)
+    assert queries(plain, 2) == queries(plain, 5)  # originals: photos from the gallery, prices from stock
+    styled = guest()
+    pick_style(styled)
+    queries(styled, 1)
+    assert queries(styled, 2) == queries(styled, 5)

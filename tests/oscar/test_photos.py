@@ -86,3 +86,18 @@ def test_protected_files_are_found_through_the_gallery(shop):
 
     photo = ProductImage.objects.filter(product=shop.coat).first().original.name
     assert protected_names([photo, "stylerec/variants/nothing.jpg"]) == {photo}
+
+
+def test_the_commands_work_on_the_gallery(shop):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("stylerec_restyle", "--missing", "--inline", "--no-progress", stdout=out)
+    # Every product that owns a photo, not the child that shows its parent's.
+    assert "Products in scope: 7;" in out.getvalue()
+    assert "Photos new or changed: 0" in out.getvalue()
+    out = StringIO()
+    call_command("stylerec_cleanup", "--dry-run", "--min-age", "0", stdout=out)
+    assert "Would delete 0 orphaned files" in out.getvalue()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from ...shoppers.identity import Shopper, current_request, track
-from ...storefront.state import storefront_state
+from ...storefront.state import forget_storefront_state, storefront_state
 
 logger = logging.getLogger(__name__)
 
@@ -24,7 +24,11 @@ def _shown_style(request):
 
 def product_viewed(sender, product, user=None, request=None, **kwargs) -> None:
     try:
+        known = getattr(request, "shopper", None) is not None
         track(request, product, "view", style=_shown_style(request))
+        if request is not None and not known:
+            # A guest who just became a shopper: the page (rendered after this signal) is theirs.
+            forget_storefront_state(request)
     except Exception:
         logger.exception("StyleRec: could not record the view of product %s", getattr(product, "pk", None))
 
