@@ -4,7 +4,7 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stylerec-installed
 
-.PHONY: demo test test-oscar install browser lint bench
+.PHONY: demo test test-oscar install browser node lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,19 +15,33 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-# Debian's Chromium and ChromeDriver for the browser tests (never a downloaded browser).
+# Debian packages, installed only when missing (as root, or through sudo).
+APT_INSTALL = if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	$$SUDO apt-get update -qq && \
+	$$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+
+# Debian's Chromium and ChromeDriver for the browser tests (never a downloaded browser),
+# and a CJK font so the Chinese pages render (and their screenshots can be read).
 browser:
-	@command -v chromium >/dev/null && command -v chromedriver >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && \
-	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; \
-	  else sudo apt-get update -qq && \
-	    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium chromium-driver; fi; }
+	@command -v chromium >/dev/null && command -v chromedriver >/dev/null && \
+	  fc-list :lang=zh family | grep -qi "wqy zen hei" || { \
+	  $(APT_INSTALL) chromium chromium-driver fonts-wqy-zenhei; }
+
+# axe-core for the accessibility tests, pinned in package.json / package-lock.json and
+# installed into ./node_modules (Selenium reads it from there; never from a CDN).
+NODE_STAMP := node_modules/.stylerec-installed
+$(NODE_STAMP): package.json package-lock.json
+	@command -v npm >/dev/null || { $(APT_INSTALL) nodejs npm; }
+	npm ci --no-audit --no-fund
+	touch $@
+
+node: $(NODE_STAMP)
 
 demo: install
 	$(PY) manage.py demo_setup
 	$(PY) manage.py demo_serve
 
-test: install browser
+test: install browser node
 	$(PY) tests/check_services.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports

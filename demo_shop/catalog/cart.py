@@ -5,6 +5,7 @@ from __future__ import annotations
 from .models import Product
 
 SESSION_KEY = "demo_cart"
+MAX_QUANTITY = 99
 
 
 class Cart:
@@ -18,8 +19,17 @@ class Cart:
 
     def add(self, product: Product, quantity: int = 1) -> None:
         key = str(product.pk)
-        self.items[key] = self.items.get(key, 0) + quantity
+        self.items[key] = min(self.items.get(key, 0) + quantity, MAX_QUANTITY)
         self._save()
+
+    def set(self, product: Product, quantity: int) -> None:
+        """Set a line's quantity (0 removes it; more than MAX_QUANTITY is capped)."""
+        quantity = max(0, min(int(quantity), MAX_QUANTITY))
+        if quantity:
+            self.items[str(product.pk)] = quantity
+            self._save()
+        else:
+            self.remove(product)
 
     def remove(self, product: Product) -> None:
         self.items.pop(str(product.pk), None)

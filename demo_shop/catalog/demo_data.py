@@ -12,7 +12,7 @@ from django.core.files import File
 from django.db import transaction
 from django.utils.text import slugify
 
-from stylerec_plugin.models import Style
+from stylerec_plugin.models import Style, StyleTranslation
 
 from .models import Category, Product
 
@@ -33,7 +33,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "great-wave",
         "name": "Great Wave",
-        "description": "Hokusai's woodblock blues and foam.",
+        "description": "Deep Prussian blues and curling foam, like Hokusai's famous wave print.",
+        "translations": {"zh-hans": ("神奈川冲浪里", "深沉的普鲁士蓝与翻卷的浪花，如同北斋的名作浮世绘。")},
         "kind": "reference",
         "reference": "styles/great-wave_hokusai_1831.jpg",
         "strength": 1.0,
@@ -42,7 +43,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "starry-night",
         "name": "Starry Night",
-        "description": "Van Gogh's swirling night sky.",
+        "description": "Swirling brushstrokes and glowing golds on midnight blue, after Van Gogh.",
+        "translations": {"zh-hans": ("星月夜", "夜空般的深蓝上旋转的笔触与闪亮的金色，致敬梵高。")},
         "kind": "reference",
         "reference": "styles/starry-night_van-gogh_1889.jpg",
         "strength": 0.8,
@@ -51,7 +53,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "kandinsky",
         "name": "Composition VIII",
-        "description": "Kandinsky's circles, lines and bright geometry.",
+        "description": "Bold circles, crisp lines and bright colour blocks, after Kandinsky.",
+        "translations": {"zh-hans": ("构成第八号", "醒目的圆形、利落的线条和明亮的色块，致敬康定斯基。")},
         "kind": "reference",
         "reference": "styles/composition-viii_kandinsky_1923.jpg",
         "strength": 1.0,
@@ -60,7 +63,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "midnight-teal",
         "name": "Midnight Teal",
-        "description": "A pretrained preset: deep teal night tones with crisp edges.",
+        "description": "Cool teal shadows and crisp edges, like a city at dusk.",
+        "translations": {"zh-hans": ("午夜青", "清冷的青色阴影与利落的轮廓，像黄昏时的城市。")},
         "kind": "preset",
         "preset_weights": {"23": 1.0},
         "strength": 1.0,
@@ -69,7 +73,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "sepia-oil",
         "name": "Sepia Oil",
-        "description": "A pretrained preset: warm sepia brushwork like an old oil painting.",
+        "description": "Warm sepia brushwork, like an old oil painting in a gallery.",
+        "translations": {"zh-hans": ("复古油画", "温暖的棕褐色笔触，像美术馆里的一幅老油画。")},
         "kind": "preset",
         "preset_weights": {"10": 1.0},
         "strength": 0.9,
@@ -78,7 +83,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "pastel-haze",
         "name": "Pastel Haze",
-        "description": "A blend of two pretrained presets, frosted pastel and lavender haze.",
+        "description": "Soft pastels and a lavender haze for a dreamy, gentle look.",
+        "translations": {"zh-hans": ("粉彩薄雾", "柔和的粉彩与淡紫色薄雾，梦幻而温柔。")},
         "kind": "preset",
         "preset_weights": {"14": 0.5, "12": 0.5},
         "strength": 1.0,
@@ -87,7 +93,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "warm-retro",
         "name": "Warm Retro",
-        "description": "Photographic tone transfer toward Renoir's warm afternoon light.",
+        "description": "The warm, golden afternoon light of a Renoir party; the product stays sharp.",
+        "translations": {"zh-hans": ("暖调复古", "雷诺阿笔下午后派对般温暖的金色光线，商品依然清晰。")},
         "kind": "tone",
         "reference": "styles/bal-du-moulin_renoir_1876.jpg",
         "strength": 0.8,
@@ -96,7 +103,8 @@ DEMO_STYLES: list[dict] = [
     {
         "slug": "studio-enhance",
         "name": "Studio Enhance",
-        "description": "Exposure, contrast and sharpness fixed; the product exactly as it is.",
+        "description": "Bright, clear studio photos: the product exactly as it is, only better lit.",
+        "translations": {"zh-hans": ("影棚增强", "明亮清晰的影棚照片：商品原样呈现，只是光线更好。")},
         "kind": "enhance",
         "strength": 1.0,
         "theme": ("#1f4e79", "#e07a2f", "#f7f5f2", "#ffffff", "#1d1d1f", "system"),
@@ -137,10 +145,13 @@ def load_catalogue(fixtures: Path = FIXTURES) -> LoadSummary:
 
 
 def load_styles(fixtures: Path = FIXTURES) -> LoadSummary:
-    """The demo styles; an existing style (perhaps edited in admin) is left as it is."""
+    """The demo styles; an existing style (perhaps edited in admin) is left as it is, apart from
+    translations it does not have yet."""
     summary = LoadSummary()
     for order, spec in enumerate(DEMO_STYLES):
-        if Style.objects.filter(slug=spec["slug"]).exists():
+        existing = Style.objects.filter(slug=spec["slug"]).first()
+        if existing is not None:
+            _add_translations(existing, spec)
             summary.existing += 1
             continue
         primary, accent, background, surface, text, font = spec["theme"]
@@ -165,5 +176,13 @@ def load_styles(fixtures: Path = FIXTURES) -> LoadSummary:
                 style.reference_image.save(path.name, File(reference), save=False)
         style.full_clean()
         style.save()
+        _add_translations(style, spec)
         summary.created += 1
     return summary
+
+
+def _add_translations(style: Style, spec: dict) -> None:
+    for language, (name, description) in spec.get("translations", {}).items():
+        StyleTranslation.objects.get_or_create(
+            style=style, language=language, defaults={"name": name, "description": description}
+        )

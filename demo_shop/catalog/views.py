@@ -11,13 +11,18 @@ from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpResponse
+from django.db.models import Q
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from stylerec_plugin.experiments import has_live_experiment
-from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
+from stylerec_plugin.models import Interaction, ProductPhoto, Style, StylePreference, VariantStatus
 from stylerec_plugin.shoppers import (
     Shopper,
     delete_shopper_data,
@@ -39,13 +44,22 @@ from stylerec_plugin.storefront import (
     variant_statuses,
 )
 
-from .cart import Cart
+from .cart import MAX_QUANTITY, Cart
 from .models import Category, Order, OrderLine, Product
 
 PAGE_SIZE = 12
 GRID_SIZE = 8
 SWATCHES_PER_STYLE = 3
 RECENT_INTERACTIONS = 20
+CATEGORY_GRID_SIZE = 4
+# ?sort= values: (label, ordering).
+SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "name": (_lazy("Name"), ("name",)),
+    "price": (_lazy("Price: low to high"), ("price", "name")),
+    "-price": (_lazy("Price: high to low"), ("-price", "name")),
+    "newest": (_lazy("Newest first"), ("-created_at", "name")),
+}
+ORDERS_SESSION_KEY = "demo_orders"
 
 
 def _categories(category: Category | None) -> list[Category] | None:
@@ -75,15 +89,47 @@ def _cards(request, products) -> list[tuple[Product, object]]:
     return [(item.product, item.photo) for item in grid.items]
 
 
+def _has_personal_signal(state) -> bool:
+    """Whether this shopper's grid can be personal: personalised, with chosen styles or some history."""
+    shopper = state.shopper
+    if shopper is None or not state.personalise:
+        return False
+    return (
+        StylePreference.objects.filter(shopper_key=shopper.key).exists()
+        or Interaction.objects.filter(shopper_key=shopper.key).exists()
+    )
+
+
 def home(request):
     _enrol_new_visitor(request)
-    return render(request, "catalog/home.html", {"grid_size": GRID_SIZE})
+    state = storefront_state(request)
+    return render(request, "catalog/home.html", {"grid_size": GRID_SIZE, "personal": _has_personal_signal(state)})
+
+
+def _search(products, query: str):
+    for word in query.split()[:8]:
+        products = products.filter(Q(name__icontains=word) | Q(description__icontains=word))
+    return products
 
 
 def product_list(request, slug: str | None = None):
     _enrol_new_visitor(request)
     category = get_object_or_404(Category, slug=slug) if slug else None
-    page = Paginator(_products_in(category), PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.get("q", "").strip()[:100]
+    sort = request.GET.get("sort", "name")
+    if sort not in SORTS:
+        sort = "name"
+    products = _products_in(category).order_by(*SORTS[sort][1])
+    if query:
+        products = _search(products, query)
+    page = Paginator(products, PAGE_SIZE).get_page(request.GET.get("page"))
+    listed = list(page.object_list)
+    # Recommendations sit above the list only where they can add something: products of this
+    # category that are not already listed on this page (they are excluded from the grid).
+    show_recommendations = (
+        category is not None and not query and page.number == 1 and page.paginator.count > len(listed)
+    )
+    kept = {key: value for key, value in (("q", query), ("sort", sort if sort != "name" else "")) if value}
     return render(
         request,
         "catalog/product_list.html",
@@ -91,8 +137,14 @@ def product_list(request, slug: str | None = None):
             "category": category,
             "category_ids": [c.pk for c in _categories(category)] if category else None,
             "page": page,
-            "cards": _cards(request, page.object_list),
-            "grid_size": 4,
+            "cards": _cards(request, listed),
+            "grid_size": CATEGORY_GRID_SIZE,
+            "listed_ids": [product.pk for product in listed],
+            "show_recommendations": show_recommendations,
+            "search_query": query,
+            "sort": sort,
+            "sort_choices": [(key, label) for key, (label, _ordering) in SORTS.items()],
+            "query_prefix": urlencode(kept) + "&" if kept else "",
         },
     )
 
@@ -101,7 +153,7 @@ def product_detail(request, slug: str):
     product = get_object_or_404(Product.objects.select_related("category"), slug=slug)
     shopper = Shopper.from_request(request)
     state = storefront_state(request)
-    styles = list(Style.objects.filter(is_active=True))
+    styles = list(Style.objects.filter(is_active=True).prefetch_related("translations"))
     facts, variants = facts_and_variants([product.pk], styles)
     statuses = variant_statuses([product.pk], styles)
     known = facts.get(product.pk)
@@ -112,7 +164,7 @@ def product_detail(request, slug: str):
         options.append(
             {
                 "slug": style.slug,
-                "name": style.name,
+                "name": style.display_name,
                 "style": style,
                 "photo": variant_photo(product, style, variant) if variant else None,
                 "status": VariantStatus.READY if variant else statuses.get((product.pk, style.pk), "missing"),
@@ -155,10 +207,34 @@ def cart_remove(request, slug: str):
     return redirect("catalog:cart")
 
 
+@require_POST
+def cart_update(request, slug: str):
+    product = get_object_or_404(Product, slug=slug)
+    try:
+        quantity = int(request.POST.get("quantity", ""))
+    except ValueError:
+        messages.error(request, _("Enter a quantity from 0 to %(max)d.") % {"max": MAX_QUANTITY})
+        return redirect("catalog:cart")
+    Cart(request).set(product, quantity)
+    if quantity <= 0:
+        messages.success(request, _("%(name)s is no longer in your cart.") % {"name": product.name})
+    return redirect("catalog:cart")
+
+
+def _priced(lines) -> tuple[list[dict], object]:
+    rows = [{"product": product, "quantity": quantity, "price": price, "subtotal": price * quantity}
+            for product, quantity, price in lines]
+    return rows, sum((row["subtotal"] for row in rows), 0)
+
+
 def cart_view(request):
-    lines = Cart(request).lines()
-    total = sum((p.price * q for p, q in lines), 0)
-    return render(request, "catalog/cart.html", {"lines": lines, "total": total})
+    lines, total = _priced((product, quantity, product.price) for product, quantity in Cart(request).lines())
+    return render(
+        request,
+        "catalog/cart.html",
+        {"lines": lines, "total": total, "count": sum(line["quantity"] for line in lines),
+         "max_quantity": MAX_QUANTITY},
+    )
 
 
 @require_POST
@@ -178,7 +254,27 @@ def place_order(request):
             OrderLine.objects.create(order=order, product=product, quantity=quantity, price=product.price)
             record_interaction(shopper, product, "purchase", style=style)
     cart.clear()
-    return render(request, "catalog/order_placed.html", {"order": order})
+    # Remember the order in the session, so an anonymous shopper can see its summary.
+    request.session[ORDERS_SESSION_KEY] = [*request.session.get(ORDERS_SESSION_KEY, []), order.pk][-20:]
+    # Redirect after POST: reloading the summary never places the order again.
+    return redirect(f"{reverse('catalog:order', args=[order.pk])}?placed=1")
+
+
+def order_detail(request, pk: int):
+    order = get_object_or_404(Order, pk=pk)
+    mine = pk in request.session.get(ORDERS_SESSION_KEY, []) or (
+        request.user.is_authenticated and order.user_id == request.user.pk
+    )
+    if not mine:
+        raise Http404("No such order")
+    lines, total = _priced(
+        (line.product, line.quantity, line.price) for line in order.lines.select_related("product").order_by("pk")
+    )
+    return render(
+        request,
+        "catalog/order_placed.html",
+        {"order": order, "lines": lines, "total": total, "just_placed": request.GET.get("placed") == "1"},
+    )
 
 
 def signup(request):
@@ -191,39 +287,85 @@ def signup(request):
     return render(request, "registration/signup.html", {"form": form})
 
 
+SAMPLE_MIN_WIDTH = 200
+SAMPLE_CANDIDATES = 60
+
+
+def _sample_products() -> list[Product]:
+    """Products whose photos show a style best: the best-scored photos first (the pipeline's
+    photo check), weak or small ones left out, then photos not analysed yet."""
+    scored = list(
+        ProductPhoto.objects.filter(is_weak=False, quality_score__isnull=False)
+        .exclude(width__lt=SAMPLE_MIN_WIDTH)
+        .order_by("-quality_score", "product_id")
+        .values_list("product_id", flat=True)[:SAMPLE_CANDIDATES]
+    )
+    products = Product.objects.in_bulk(scored)
+    ranked = [products[pk] for pk in scored if pk in products]
+    if len(ranked) < SAMPLE_CANDIDATES:
+        unscored = Product.objects.exclude(stylerec_photo__quality_score__isnull=False).order_by("pk")
+        ranked += list(unscored[: SAMPLE_CANDIDATES - len(ranked)])
+    return ranked
+
+
 def _swatches(styles: list[Style]) -> dict[int, list]:
-    """A few restyled demo products per style, to show what each style looks like."""
-    products = list(Product.objects.order_by("pk")[:48])
+    """Up to three samples per style: restyled photos of different categories, best photos first."""
+    products = _sample_products()
     variants = ready_variants([p.pk for p in products], styles)
-    by_pk = {p.pk: p for p in products}
-    swatches: dict[int, list] = {style.pk: [] for style in styles}
-    for (product_id, style_id), variant in sorted(variants.items()):
-        if len(swatches[style_id]) < SWATCHES_PER_STYLE:
-            style = next(s for s in styles if s.pk == style_id)
-            swatches[style_id].append(variant_photo(by_pk[product_id], style, variant))
+    swatches: dict[int, list] = {}
+    for style in styles:
+        chosen, categories = [], set()
+        for product in products:
+            variant = variants.get((product.pk, style.pk))
+            if variant is None or product.category_id in categories:
+                continue
+            categories.add(product.category_id)
+            chosen.append(variant_photo(product, style, variant))
+            if len(chosen) == SWATCHES_PER_STYLE:
+                break
+        swatches[style.pk] = chosen
     return swatches
 
 
 def style_picker(request):
+    """Try a style (the shop follows it at once) apart from liking styles (ticks, saved together).
+
+    Trying one style after another keeps one current style: earlier tries are not kept as likes
+    unless they are ticked.
+    """
     shopper = Shopper.from_request(request)
-    styles = list(Style.objects.filter(is_active=True))
+    styles = list(Style.objects.filter(is_active=True).prefetch_related("translations"))
     if request.method == "POST":
         by_slug = {style.slug: style for style in styles}
+        current = explicit_styles(shopper)
+        liked = [by_slug[slug] for slug in request.POST.getlist("liked") if slug in by_slug]
         if "originals" in request.POST:
             set_explicit_styles(shopper, [])
             messages.success(request, _("You will see the original photos."))
-        else:
-            favourite = by_slug.get(request.POST.get("favourite", ""))
-            liked = [by_slug[slug] for slug in request.POST.getlist("liked") if slug in by_slug]
+        elif "save_likes" in request.POST:
+            favourite = current[0] if current else None
             picks = ([favourite] if favourite else []) + [s for s in liked if s != favourite]
             if not picks:
-                messages.error(request, _("Pick a style first."))
+                messages.error(request, _("Tick the styles you like first."))
                 return redirect("catalog:styles")
             set_explicit_styles(shopper, picks)
+            messages.success(
+                request,
+                ngettext("%(n)d liked style saved.", "%(n)d liked styles saved.", len(picks) - bool(favourite))
+                % {"n": len(picks) - bool(favourite)},
+            )
+        else:
+            favourite = by_slug.get(request.POST.get("favourite", ""))
+            if favourite is None:
+                messages.error(request, _("Pick a style first."))
+                return redirect("catalog:styles")
+            set_explicit_styles(shopper, [favourite] + [s for s in liked if s != favourite])
             if not personalisation_enabled(shopper):
                 messages.info(request, _("Personalisation is off, so the shop keeps showing original photos."))
             else:
-                messages.success(request, _("The shop now follows the %(style)s style.") % {"style": picks[0].name})
+                messages.success(
+                    request, _("The shop now follows the %(style)s style.") % {"style": favourite.display_name}
+                )
         forget_storefront_state(request)
         return redirect("catalog:styles")
     picked = explicit_styles(shopper)
@@ -233,7 +375,8 @@ def style_picker(request):
         "catalog/style_picker.html",
         {
             "style_options": [(style, swatches[style.pk]) for style in styles],
-            "picked_slugs": [s.slug for s in picked],
+            # Only extra likes are ticked: the current style is shown as such, not as a like.
+            "liked_slugs": [s.slug for s in picked[1:]],
             "favourite": picked[0] if picked else None,
         },
     )
@@ -255,11 +398,15 @@ def your_data(request):
         forget_storefront_state(request)
         return redirect("catalog:your_data")
     preferences = (
-        StylePreference.objects.filter(shopper_key=shopper.key).select_related("style").order_by("source", "-weight")
+        StylePreference.objects.filter(shopper_key=shopper.key)
+        .select_related("style")
+        .prefetch_related("style__translations")
+        .order_by("source", "-weight")
     )
     interactions = (
         Interaction.objects.filter(shopper_key=shopper.key)
         .select_related("product", "style")
+        .prefetch_related("style__translations")
         .order_by("-created_at")[:RECENT_INTERACTIONS]
     )
     return render(

@@ -1,5 +1,7 @@
 // Before/after flip on the product page: swap the photo in place and tell the
 // shop which style the shopper looked at (a "click" event with that style).
+// The photo sits in a fixed frame and "Before" overlays it, so nothing under the
+// shopper's finger moves. Without JavaScript each style is a plain ?show= link.
 (function () {
   "use strict";
   var root = document.getElementById("flip");
@@ -8,7 +10,7 @@
   var caption = document.getElementById("flip-caption");
   var before = root.querySelector(".flip-before");
   var labels = document.getElementById("flip-labels").dataset;
-  var productId = document.querySelector("[data-product-id]").dataset.productId;
+  var productId = root.dataset.productId;
   var token = document.querySelector("[name=csrfmiddlewaretoken]");
 
   function record(style) {
@@ -39,7 +41,7 @@
       root.querySelectorAll("a.flip-button").forEach(function (other) {
         var active = other === button;
         other.classList.toggle("is-active", active);
-        other.setAttribute("aria-pressed", active ? "true" : "false");
+        if (active) other.setAttribute("aria-current", "true"); else other.removeAttribute("aria-current");
       });
       record(data.style);
     });

@@ -26,6 +26,7 @@ from ..models.experiments import (
     ExperimentOutcome,
     ExperimentStatus,
 )
+from .report_chart import chart_svg
 
 
 class ArmFormSet(BaseInlineFormSet):
@@ -181,6 +182,8 @@ class ExperimentAdmin(admin.ModelAdmin):
             "report": report,
             "metric_rows": metric_rows,
             "chart_url": reverse("admin:stylerec_plugin_experiment_report_chart", args=[experiment.pk]),
+            # Inline SVG from this report: no second report and no matplotlib render per page view.
+            "chart_svg": chart_svg(report),
             "has_chart": _matplotlib_available(),
             "min_events": MIN_EVENTS,
             "mde_percent": round(report.mde * 100),

@@ -9,7 +9,7 @@ from .experiments import (  # noqa: F401
 )
 from .recommendations import RecommendationList, RecommenderModel
 from .shoppers import Interaction, InteractionKind, ShopperProfile, StylePreference
-from .styles import Style, StyleKind
+from .styles import Style, StyleKind, StyleTranslation
 from .variants import ProductPhoto, RestyledImage, VariantStatus
 
 __all__ = [
@@ -23,5 +23,6 @@ __all__ = [
     "Style",
     "StyleKind",
     "StylePreference",
+    "StyleTranslation",
     "VariantStatus",
 ]

@@ -8,7 +8,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..themes import DEFAULT_THEME, FONT_CHOICES, validate_font, validate_hex_colour
+from ..themes import DEFAULT_THEME, FONT_CHOICES, validate_font, validate_hex_colour, validate_palette
 from ..validators import validate_image_upload
 
 PRESET_COUNT = 26
@@ -136,8 +136,50 @@ class Style(models.Model):
                 normalise_preset_weights(self.preset_weights)
             except ValueError as exc:
                 errors["preset_weights"] = str(exc)
+        try:
+            validate_palette(self.theme)
+        except ValidationError as error:
+            errors.update(error.message_dict)
         if errors:
             raise ValidationError(errors)
+
+    # Shopper-facing text in the current language (StyleTranslation rows), else as entered.
+
+    def translated(self, field: str, language: str | None = None) -> str:
+        """``name`` or ``description`` in ``language`` (default: the active one).
+
+        Tries the exact code ("zh-hans"), then its base ("zh"), then the text as entered.
+        Uses prefetched ``translations`` when present (``prefetch_related("translations")``
+        keeps a list of styles at one extra query); otherwise one query per style and language.
+        """
+        from django.utils.translation import get_language
+
+        code = (language or get_language() or "").lower()
+        if code and self.pk:
+            rows = self._translations_for(code)
+            for candidate in (code, code.split("-")[0]):
+                row = rows.get(candidate)
+                if row is not None and getattr(row, field):
+                    return getattr(row, field)
+        return getattr(self, field)
+
+    def _translations_for(self, code: str) -> dict:
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("translations")
+        if prefetched is not None:
+            return {row.language.lower(): row for row in prefetched}
+        cache = self.__dict__.setdefault("_translation_cache", {})
+        if code not in cache:
+            wanted = {code, code.split("-")[0]}
+            cache[code] = {row.language.lower(): row for row in self.translations.filter(language__in=wanted)}
+        return cache[code]
+
+    @property
+    def display_name(self) -> str:
+        return self.translated("name")
+
+    @property
+    def display_description(self) -> str:
+        return self.translated("description")
 
     def _refresh_reference_hash(self) -> None:
         ref = self.reference_image
@@ -167,6 +209,41 @@ class Style(models.Model):
             "floor": None if self.quality_floor is None else round(float(self.quality_floor), 4),
         }
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+
+class StyleTranslation(models.Model):
+    """A style's name and description in one language, for shoppers (the admin enters them inline).
+
+    ``language`` is a code from ``settings.LANGUAGES`` ("zh-hans", "de"...); a missing or empty
+    translation falls back to the style's own text.
+    """
+
+    style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="translations",
+                              verbose_name=_("style"))
+    language = models.CharField(_("language"), max_length=15)
+    name = models.CharField(_("name"), max_length=80)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("translation")
+        verbose_name_plural = _("translations")
+        constraints = [
+            models.UniqueConstraint(fields=["style", "language"], name="stylerec_style_translation_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    def clean(self) -> None:
+        from django.conf import settings as django_settings
+
+        codes = {code.lower() for code, _name in django_settings.LANGUAGES}
+        self.language = (self.language or "").lower()
+        if self.language not in codes:
+            raise ValidationError(
+                {"language": _("%(code)s is not one of this site's languages (settings.LANGUAGES).")
+                 % {"code": self.language}}
+            )
+
 
 def normalise_preset_weights(weights: object, strict: bool = True) -> dict[str, float]:
     """Validate ``{"index": weight}`` over the 26 presets; return it with weights summing to 1."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -54,3 +55,42 @@ def shot(browser, artifacts):
         return path
 
     return save
+
+
+# --- shared by the accessibility and mobile tests ---------------------------------------------
+
+AXE_SCRIPT = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = (1366, 900)
+MOBILE = (390, 844)
+
+
+def set_viewport(driver, width: int, height: int) -> None:
+    """A real viewport size (CSS pixels, DPR 1); ``mobile`` makes Chromium honour the meta viewport."""
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": width < 800},
+    )
+
+
+@pytest.fixture
+def viewport(browser):
+    """Set the viewport; the override is cleared again after the test."""
+    yield lambda width, height: set_viewport(browser, width, height)
+    browser.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+@pytest.fixture(scope="session")
+def axe_source() -> str:
+    if not AXE_SCRIPT.exists():
+        pytest.skip("axe-core is not installed in node_modules (run `make node`)")
+    return AXE_SCRIPT.read_text(encoding="utf-8")
+
+
+def wait_for(condition, message: str = "condition", timeout: float = 15.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {message}")

@@ -4,7 +4,6 @@ flip a product between styles, switch personalisation off and see the originals 
 from __future__ import annotations
 
 import io
-import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,6 +14,8 @@ from PIL import Image, ImageEnhance, ImageFilter, ImageOps
 
 from demo_shop.catalog.models import Category, Product
 from stylerec_plugin.models import Interaction, ProductPhoto, RestyledImage, Style, StyleKind
+
+from .conftest import wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -76,16 +77,6 @@ def shop(media_root):
     return {"products": products, "wave": wave, "starry": starry}
 
 
-def _wait(condition, timeout: float = 15.0, message: str = "condition"):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {message}")
-
-
 def _header_colour(browser) -> str:
     return browser.execute_script(
         "return getComputedStyle(document.documentElement).getPropertyValue('--stylerec-primary').trim()"
@@ -115,22 +106,22 @@ def test_new_shopper_picks_a_style_flips_a_product_and_turns_personalisation_off
     browser.find_element("id", "id_password1").send_keys("a-long-Passphrase-42")
     browser.find_element("id", "id_password2").send_keys("a-long-Passphrase-42")
     browser.find_element(by_css, "main form button").click()
-    _wait(lambda: "Welcome, newshopper" in browser.page_source, message="the welcome message")
+    wait_for(lambda: "Welcome, newshopper" in browser.page_source, message="the welcome message")
     assert [img.get_attribute("data-stylerec-style") for img in _grid_images(browser)] == ["original"] * 8
     shot("1-home-before-style")
 
     # 2. Pick a style: the page re-themes at once.
     browser.get(f"{url}/styles/")
-    _wait(lambda: _all_loaded(browser), message="swatches to load")
+    wait_for(lambda: _all_loaded(browser), message="swatches to load")
     shot("2-style-picker")
     browser.find_element(by_css, 'section[data-style="great-wave"] button.pick').click()
-    _wait(lambda: _header_colour(browser) == WAVE_PRIMARY, message="the Great Wave theme")
+    wait_for(lambda: _header_colour(browser) == WAVE_PRIMARY, message="the Great Wave theme")
     header = browser.find_element(by_css, ".site-header").value_of_css_property("background-color")
     assert header in ("rgba(18, 52, 86, 1)", "rgb(18, 52, 86)")
 
     # 3. The home grid shows restyled photos, all of them loaded.
     browser.get(f"{url}/")
-    _wait(lambda: _all_loaded(browser), message="grid images to load")
+    wait_for(lambda: _all_loaded(browser), message="grid images to load")
     images = _grid_images(browser)
     assert len(images) == 8
     assert {img.get_attribute("data-stylerec-style") for img in images} == {"great-wave"}
@@ -140,20 +131,20 @@ def test_new_shopper_picks_a_style_flips_a_product_and_turns_personalisation_off
 
     # 4. Flip a product between the original and each style.
     browser.find_element(by_css, ".stylerec-grid a.stylerec-card__photo").click()
-    main_image = _wait(lambda: browser.find_elements(by_css, "img.flip-image"), message="product page")[0]
+    main_image = wait_for(lambda: browser.find_elements(by_css, "img.flip-image"), message="product page")[0]
     assert main_image.get_attribute("data-stylerec-style") == "great-wave"
     product = Product.objects.get(slug=browser.current_url.rstrip("/").rsplit("/", 1)[-1])
     browser.find_element(by_css, 'a.flip-button[data-style="original"]').click()
-    _wait(lambda: main_image.get_attribute("data-stylerec-style") == "original", message="the original photo")
+    wait_for(lambda: main_image.get_attribute("data-stylerec-style") == "original", message="the original photo")
     assert main_image.get_attribute("src").endswith(product.image.url)
     shot("4-product-original")
     browser.find_element(by_css, 'a.flip-button[data-style="starry-night"]').click()
-    _wait(lambda: main_image.get_attribute("data-stylerec-style") == "starry-night", message="the starry photo")
-    _wait(lambda: _all_loaded(browser), message="the starry photo to load")
+    wait_for(lambda: main_image.get_attribute("data-stylerec-style") == "starry-night", message="the starry photo")
+    wait_for(lambda: _all_loaded(browser), message="the starry photo to load")
     assert "Starry Night" in browser.find_element("id", "flip-caption").text
     assert browser.find_element(by_css, ".flip-before").is_displayed()  # before/after side by side
     shot("5-product-starry-night")
-    click = _wait(
+    click = wait_for(
         lambda: Interaction.objects.filter(kind="click", product=product, style=shop["starry"]).first(),
         message="the click event with the style shown",
     )
@@ -163,9 +154,9 @@ def test_new_shopper_picks_a_style_flips_a_product_and_turns_personalisation_off
     browser.get(f"{url}/your-data/")
     assert "Great Wave" in browser.find_element(by_css, "main").text
     browser.find_element("id", "personalisation-off").click()
-    _wait(lambda: browser.find_elements("id", "personalisation-on"), message="personalisation off")
+    wait_for(lambda: browser.find_elements("id", "personalisation-on"), message="personalisation off")
     browser.get(f"{url}/")
-    _wait(lambda: _all_loaded(browser), message="original images to load")
+    wait_for(lambda: _all_loaded(browser), message="original images to load")
     assert {img.get_attribute("data-stylerec-style") for img in _grid_images(browser)} == {"original"}
     assert _header_colour(browser) == DEFAULT_PRIMARY
     shot("6-home-personalisation-off")

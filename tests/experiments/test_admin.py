@@ -31,8 +31,14 @@ def test_report_page_renders_rates_and_chart(staff_client, experiment, products)
     assert "Click-through rate" in html and "Add-to-cart rate" in html and "Conversion rate" in html
     assert "95% CI" in html and "Relative lift" in html and "p-value" in html
     assert "too little data to conclude" in html  # 30 shoppers
+    # The chart is drawn inline from the page's own report: one polyline per arm and metric.
+    start = html.index('<svg class="chart"')
+    svg = html[start:html.index("</svg>", start)]
+    arms = experiment.arms.count()
+    assert svg.count("<polyline") == 3 * arms and svg.count("<polygon") == 3 * arms
+    assert "Click-through rate" in svg and 'role="img"' in svg
     chart_url = reverse("admin:stylerec_plugin_experiment_report_chart", args=[experiment.pk])
-    assert f'src="{chart_url}"' in html
+    assert f'href="{chart_url}"' in html  # the PNG stays available to download
     chart = staff_client.get(chart_url)
     assert chart.status_code == 200
     assert chart["Content-Type"] == "image/png"
@@ -140,3 +146,11 @@ def test_start_and_stop_actions(staff_client, db):
 def test_slug_is_locked_once_started(staff_client, experiment):
     response = staff_client.get(reverse("admin:stylerec_plugin_experiment_change", args=[experiment.pk]))
     assert 'name="slug"' not in response.content.decode()
+
+
+@pytest.mark.parametrize("successes,trials", [(0, 1), (1, 1), (3, 7), (50, 1000), (999, 1000), (0, 0), (12, 30)])
+def test_chart_bands_are_the_reports_wilson_intervals(successes, trials):
+    from stylerec_plugin.admin.report_chart import wilson_band
+    from stylerec_plugin.experiments.stats import wilson_interval
+
+    assert wilson_band(successes, trials) == pytest.approx(wilson_interval(successes, trials), abs=1e-9)

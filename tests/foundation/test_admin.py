@@ -96,6 +96,8 @@ def test_style_add_form_refuses_a_text_file_as_reference(admin_client, media_roo
             "theme_text": "#000000",
             "theme_font": "system",
             "sort_order": "0",
+            "translations-TOTAL_FORMS": "0",
+            "translations-INITIAL_FORMS": "0",
         },
     )
     assert response.status_code == 200

@@ -33,14 +33,17 @@ def test_variant_list_shows_before_after_score_and_error(
     page = admin_client_logged_in.get(reverse("admin:stylerec_plugin_restyledimage_changelist"))
     html = page.content.decode()
     assert page.status_code == 200
-    assert ready.image.url in html and product.image.url in html
+    thumbnail = reverse("admin:stylerec_plugin_restyledimage_thumbnail", args=[ready.pk])
+    assert thumbnail in html and ready.image.url not in html  # a small thumbnail, not the full file
+    assert admin_client_logged_in.get(thumbnail)["Content-Type"] == "image/webp"
     assert "cannot be used" in html
     failed_only = admin_client_logged_in.get(
         reverse("admin:stylerec_plugin_restyledimage_changelist") + "?status__exact=failed"
     ).content.decode()
-    assert ready.image.url not in failed_only
+    assert thumbnail not in failed_only
     detail = admin_client_logged_in.get(reverse("admin:stylerec_plugin_restyledimage_change", args=[ready.pk]))
     assert detail.status_code == 200 and f"{ready.ssim:.4f}"[:4] in detail.content.decode()
+    assert ready.image.url in detail.content.decode() and product.image.url in detail.content.decode()
 
 
 def test_weak_photo_filter(pipeline_settings, admin_client_logged_in, make_product, make_style, run_worker):

@@ -39,7 +39,7 @@ def test_home_shows_the_personalised_grid_and_follows_a_picked_style(client, sho
 def test_style_picker_shows_swatches_and_keeps_liked_styles(client, shop, wave, starry):
     page = client.get("/styles/").content.decode()
     assert 'data-style="great-wave"' in page and 'data-style="starry-night"' in page
-    assert page.count('class="stylerec-photo swatch"') >= 4  # 3 wave swatches + 1 starry
+    assert page.count('class="stylerec-photo swatch"') == 2  # one per category: 1 wave + 1 starry
     client.post("/styles/", {"favourite": "starry-night", "liked": ["great-wave", "starry-night"]})
     prefs = StylePreference.objects.filter(shopper_key=shopper_of(client).key).order_by("-weight")
     assert [p.style.slug for p in prefs] == ["starry-night", "great-wave"]
@@ -64,10 +64,19 @@ def test_product_page_marks_styles_that_are_not_ready(client, products, starry, 
     assert 'class="flip-button is-unavailable" data-style="starry-night"' in page
 
 
-def test_category_page_lists_paged_products_and_recommendations(client, shop, category):
+def test_category_page_lists_paged_products_and_recommends_only_unlisted_ones(client, shop, make_product, category):
+    more = [make_product() for _ in range(10)]  # 16 products: 12 on page 1, 4 on page 2
     page = client.get(f"/category/{category.slug}/").content.decode()
-    assert 'data-stylerec-surface="category"' in page
     assert page.count("product-list") == 1
+    above, listed = page.split('class="grid product-list"')
+    listed_ids = set(re.findall(r'data-product-id="(\d+)"', listed))
+    recommended_ids = set(re.findall(r'data-product-id="(\d+)"', above.split('data-stylerec-surface="category"')[1]))
+    assert len(listed_ids) == 12 and recommended_ids
+    assert not listed_ids & recommended_ids  # nothing shows twice on the page
+    assert recommended_ids <= {str(p.pk) for p in shop + more}
+    # Everything fits on one page: no recommendation block repeating the list.
+    small = client.get(f"/category/{category.slug}/?q=Product+1").content.decode()
+    assert 'data-stylerec-surface="category"' not in small
 
 
 def test_your_data_page_switches_personalisation_and_exports_and_deletes(client, shop, wave):

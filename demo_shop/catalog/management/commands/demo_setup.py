@@ -3,14 +3,16 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management import call_command
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
-from demo_shop.catalog.demo_data import load_catalogue, load_styles
+from demo_shop.catalog.demo_data import FIXTURES, load_catalogue, load_styles
 from demo_shop.catalog.redis_probe import redis_available
 from demo_shop.catalog.synthetic import create_synthetic_shoppers
 from stylerec_plugin.signals import paused
 
 ADMIN_USERNAME = "admin"
+# The sample photo of the admin's preset gallery: a product with clear shapes and colours.
+GALLERY_SAMPLE = FIXTURES / "products" / "thomas-serer-420833-unsplash.jpg"
 ADMIN_PASSWORD = "stylerec-demo"
 
 
@@ -50,6 +52,10 @@ class Command(BaseCommand):
         if queued and not no_restyle:
             # Style vectors arrive with the worker's jobs; train again once they are in.
             call_command("stylerec_train", enqueue=True, stdout=self.stdout)
+        try:
+            call_command("stylerec_preset_gallery", photo=str(GALLERY_SAMPLE), stdout=self.stdout)
+        except CommandError as error:
+            say(f"Preset gallery skipped: {error}")
         say(self.style.SUCCESS("Demo ready."))
 
     def _admin(self) -> None:
