@@ -153,7 +153,8 @@ def track(request, product, kind: str, *, style=None, value=None, shopper: Shopp
     is recorded for a shopper who switched personalisation off, or when no identity can
     be had (no session support in "session" mode). Returns the interaction or None.
     """
-    shopper = shopper or Shopper.from_request(request, create=True)
+    if shopper is None and request is not None:
+        shopper = Shopper.from_request(request, create=True)
     if shopper is None or not personalisation_enabled(shopper):
         return None
     if request is not None:
