@@ -4,7 +4,12 @@ PYTHON ?= python3
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stylerec-installed
 
-.PHONY: demo test test-oscar install browser node lint bench
+ADDR ?= 127.0.0.1:8000
+# `make serve`: the production settings (docs/deploy.md). A Redis cache shared by the
+# gunicorn processes; PostgreSQL when DATABASE_URL names it (SQLite otherwise).
+SERVE_ENV = DJANGO_DEBUG=0 DJANGO_STATIC_MANIFEST=1 DJANGO_CACHE_URL=$${DJANGO_CACHE_URL:-redis://127.0.0.1:6379/1}
+
+.PHONY: demo serve test test-oscar install browser node lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,9 +42,16 @@ $(NODE_STAMP): package.json package-lock.json
 
 node: $(NODE_STAMP)
 
+# The development demo: the only place DEBUG is on.
 demo: install
-	$(PY) manage.py demo_setup
-	$(PY) manage.py demo_serve
+	DJANGO_DEBUG=1 $(PY) manage.py demo_setup
+	DJANGO_DEBUG=1 $(PY) manage.py demo_serve --addr $(ADDR)
+
+# The demo as a production host runs it: gunicorn, WhiteNoise, DEBUG off.
+serve: install
+	$(SERVE_ENV) $(PY) manage.py demo_setup
+	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
+	$(SERVE_ENV) $(PY) manage.py demo_serve --gunicorn --addr $(ADDR)
 
 test: install browser node
 	$(PY) tests/check_services.py

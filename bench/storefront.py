@@ -17,13 +17,10 @@ from __future__ import annotations
 import argparse
 import os
 import random
-import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
-import threading
 import time
 import urllib.error
 import urllib.request
@@ -32,6 +29,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.loadtools import free_port, percentile, python_load, wrk  # noqa: E402
+
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/stylerec_bench_storefront"
 BENCH_URL = os.environ.get("STYLEREC_BENCH_DATABASE_URL", DEFAULT_URL)
 os.environ["DATABASE_URL"] = BENCH_URL
@@ -201,11 +200,6 @@ PLAIN_LIST = """{% for product in products %}<article class="card">
 GRID = "{% load stylerec %}{% stylerec_grid count=24 %}"
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
-
-
 def render(rounds: int, seed_value: int) -> None:
     setup_django()
     from django.core.cache import caches
@@ -307,75 +301,11 @@ def render(rounds: int, seed_value: int) -> None:
     ]
     for label, values, query_count in rows:
         median = statistics.median(values)
-        print(f"| {label:48} | {median * 1000:9.2f} | {_percentile(values, 0.99) * 1000:7.2f} | "
+        print(f"| {label:48} | {median * 1000:9.2f} | {percentile(values, 0.99) * 1000:7.2f} | "
               f"{median / plain_median:7.2f}x | {query_count:>7} |")
 
 
 # --- load run ------------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _python_load(url: str, connections: int, duration: float, cookie: str | None) -> dict:
-    """A bounded fallback when wrk is missing: N threads, keep requesting until the deadline."""
-    latencies: list[float] = []
-    errors: list[str] = []
-    lock = threading.Lock()
-    deadline = time.monotonic() + duration
-
-    def worker():
-        while time.monotonic() < deadline:
-            request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})
-            start = time.perf_counter()
-            try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    response.read()
-                    ok = response.status == 200
-            except (urllib.error.URLError, OSError) as exc:
-                ok = False
-                with lock:
-                    errors.append(str(exc))
-            with lock:
-                if ok:
-                    latencies.append(time.perf_counter() - start)
-                elif not errors:
-                    errors.append("non-200")
-
-    threads = [threading.Thread(target=worker) for _ in range(connections)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return {
-        "requests": len(latencies),
-        "errors": len(errors),
-        "rps": len(latencies) / duration,
-        "p50_ms": statistics.median(latencies) * 1000 if latencies else float("nan"),
-        "p99_ms": _percentile(latencies, 0.99) * 1000 if latencies else float("nan"),
-    }
-
-
-def _wrk(url: str, connections: int, duration: int, cookie: str | None) -> dict:
-    command = ["wrk", "-t", "2", "-c", str(connections), "-d", f"{duration}s", "--latency", "--timeout", "30s"]
-    if cookie:
-        command += ["-H", f"Cookie: {cookie}"]
-    output = subprocess.run(command + [url], capture_output=True, text=True, check=True).stdout
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
-    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
-    errors = (int(non2xx.group(1)) if non2xx else 0) + (sum(map(int, socket_errors.groups())) if socket_errors else 0)
-
-    def latency(label: str) -> float:
-        match = re.search(rf"{label}%\s+([\d.]+)(us|ms|s)", output)
-        value, unit = float(match.group(1)), match.group(2)
-        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
-
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    return {"requests": requests, "errors": errors, "rps": rps, "p50_ms": latency("50"), "p99_ms": latency("99")}
 
 
 def load(connections: int, duration: int) -> None:
@@ -391,7 +321,7 @@ def load(connections: int, duration: int) -> None:
         shopper_key=f"session:{session.session_key}", style=Style.objects.order_by("pk").first(),
         source="explicit", defaults={"weight": 1.0},
     )
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "DJANGO_DEBUG": "0", "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost"}
     # The server logs every request: to a file, never to a pipe nobody reads (it would fill and block).
     log_path = Path(os.environ.get("TMPDIR", "/tmp")) / f"stylerec-bench-server-{port}.log"
@@ -420,9 +350,9 @@ def load(connections: int, duration: int) -> None:
         ]
         for label, path, cookie in targets:
             if tool == "wrk":
-                result = _wrk(base + path, connections, duration, cookie)
+                result = wrk(base + path, connections, duration, cookie)
             else:
-                result = _python_load(base + path, connections, duration, cookie)
+                result = python_load(base + path, connections, duration, cookie)
             print(f"| {label:46} | {result['requests']:8d} | {result['errors']:6d} | {result['rps']:6.1f} | "
                   f"{result['p50_ms']:7.1f} | {result['p99_ms']:7.1f} |")
     finally:

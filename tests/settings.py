@@ -24,6 +24,7 @@ RQ_QUEUES = {"stylerec": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 600}}
 
 MEDIA_ROOT = tempfile.mkdtemp(prefix="stylerec-test-media-")
 STATIC_ROOT = os.path.join(MEDIA_ROOT, "static")
+os.makedirs(STATIC_ROOT, exist_ok=True)  # WhiteNoise looks for it at start-up
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 DEBUG = False
 STYLEREC = {

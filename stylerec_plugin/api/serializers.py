@@ -43,6 +43,9 @@ class StyleSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = ["id", "version", "updated_at", "css_variables"]
+        # A form (multipart) POST that leaves a checkbox out means "unchecked" to DRF; a new
+        # style is active unless it says otherwise, as in the admin and in JSON.
+        extra_kwargs = {"is_active": {"default": True}}
 
     def get_css_variables(self, style: Style) -> dict[str, str]:
         from ..themes import css_variables

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, inline_serializer
-from rest_framework import mixins, serializers, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view, inline_serializer
+from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +24,7 @@ from ..shoppers.privacy import delete_shopper_data, export_shopper_data
 from ..storage import variant_storage
 from ..storefront.grid import recommended_grid
 from ..storefront.state import forget_storefront_state
+from .errors import PublicReads, RejectNulBytes, error_responses
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
 from .schema import PluginSchema, describe
 from .serializers import (
@@ -34,18 +35,26 @@ from .serializers import (
     StyleSerializer,
     VariantSerializer,
 )
-from .throttling import ShopperEventThrottle
+from .throttling import AddressEventThrottle, ShopperEventThrottle
 
 MAX_RECOMMENDATIONS = 100
 RECENT_INTERACTIONS = 50
 
 
-class StyleViewSet(PluginSchema, viewsets.ModelViewSet):
+@extend_schema_view(
+    retrieve=describe(responses={200: StyleSerializer, **error_responses(404)}),
+    create=describe(responses={201: StyleSerializer, **error_responses(400, 403)}),
+    update=describe(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
+    partial_update=describe(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
+    destroy=describe(responses={204: None, **error_responses(403, 404)}),
+)
+class StyleViewSet(PluginSchema, RejectNulBytes, PublicReads, viewsets.ModelViewSet):
     """The style catalogue: everyone reads active styles; staff see all and write."""
 
     serializer_class = StyleSerializer
     permission_classes = [IsStaffOrReadOnly]
     lookup_field = "slug"
+    lookup_value_regex = r"[-a-zA-Z0-9_]+"  # a SlugField's characters; anything else is a 404
 
     def get_queryset(self):
         styles = Style.objects.all()
@@ -83,7 +92,7 @@ _PREFERENCES_RESPONSE = inline_serializer(
 )
 
 
-class MyPreferencesView(PluginSchema, APIView):
+class MyPreferencesView(PluginSchema, RejectNulBytes, PublicReads, APIView):
     """Your styles (picked and learned) and your personalisation switch."""
 
     permission_classes = [IsShopper]
@@ -99,11 +108,11 @@ class MyPreferencesView(PluginSchema, APIView):
             )
         return Response(_preferences_payload(shopper))
 
-    @describe(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    @describe(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
     def put(self, request):
         return self._write(request)
 
-    @describe(request=MyPreferencesSerializer, responses=_PREFERENCES_RESPONSE)
+    @describe(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
     def patch(self, request):
         return self._write(request)
 
@@ -119,7 +128,7 @@ class MyPreferencesView(PluginSchema, APIView):
         return Response(_preferences_payload(shopper))
 
 
-class MyRecommendationsView(PluginSchema, APIView):
+class MyRecommendationsView(PluginSchema, RejectNulBytes, PublicReads, APIView):
     """Your recommended products, with photos in your style (honours experiments and opt-out)."""
 
     permission_classes = [IsShopper]
@@ -130,7 +139,7 @@ class MyRecommendationsView(PluginSchema, APIView):
             OpenApiParameter("count", OpenApiTypes.INT, description="How many (1-100, default 24)"),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category id (repeat for several)"),
         ],
-        responses=RecommendationSerializer(many=True),
+        responses={200: RecommendationSerializer(many=True), **error_responses(400)},
     )
     def get(self, request):
         try:
@@ -162,7 +171,8 @@ class MyRecommendationsView(PluginSchema, APIView):
         return Response(RecommendationSerializer(rows, many=True).data)
 
 
-class MyInteractionsView(PluginSchema, mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=describe(responses={200: InteractionSerializer(many=True), **error_responses(403)}))
+class MyInteractionsView(PluginSchema, RejectNulBytes, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your most recent interactions (50)."""
 
     serializer_class = InteractionSerializer
@@ -180,15 +190,18 @@ class MyInteractionsView(PluginSchema, mixins.ListModelMixin, viewsets.GenericVi
         )
 
 
-class EventView(PluginSchema, APIView):
+class EventView(PluginSchema, RejectNulBytes, APIView):
     """Record a view, click, add-to-cart, purchase or rating by the current shopper."""
 
     permission_classes = [IsShopper]
-    throttle_classes = [ShopperEventThrottle]
+    # Per shopper, and a ceiling per address: new sessions must not buy new allowances.
+    throttle_classes = [ShopperEventThrottle, AddressEventThrottle]
     # A guest's first event makes them a shopper (GUEST_IDENTITY): no session needed first.
     create_shopper_for_writes = True
 
-    @describe(request=InteractionSerializer, responses={201: InteractionSerializer})
+    @describe(
+        request=InteractionSerializer, responses={201: InteractionSerializer, **error_responses(400, 403, 429)}
+    )
     def post(self, request):
         serializer = InteractionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -200,19 +213,19 @@ class EventView(PluginSchema, APIView):
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
 
-class MyDataView(PluginSchema, APIView):
+class MyDataView(PluginSchema, RejectNulBytes, APIView):
     """Download (GET) or delete (DELETE) everything StyleRec stores about you."""
 
     permission_classes = [IsShopper]
 
-    @describe(responses=OpenApiTypes.OBJECT)
+    @describe(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
     def get(self, request):
         response = Response(export_shopper_data(request_shopper(request)))
         if request.query_params.get("download"):
             response["Content-Disposition"] = 'attachment; filename="stylerec-my-data.json"'
         return response
 
-    @describe(responses={200: OpenApiTypes.OBJECT})
+    @describe(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
     def delete(self, request):
         shopper = request_shopper(request)
         deleted = delete_shopper_data(shopper)
@@ -220,12 +233,12 @@ class MyDataView(PluginSchema, APIView):
         return Response({"deleted": deleted})
 
 
-class ProductVariantsView(PluginSchema, APIView):
+class ProductVariantsView(PluginSchema, RejectNulBytes, APIView):
     """A product's restyled versions, one per active style, with their status."""
 
-    permission_classes = []
+    permission_classes = [permissions.AllowAny]
 
-    @describe(responses=VariantSerializer(many=True))
+    @describe(responses={200: VariantSerializer(many=True), **error_responses(404)})
     def get(self, request, product_id: int):
         product = get_object_or_404(get_product_adapter().queryset(), pk=product_id)
         styles = list(Style.objects.filter(is_active=True))

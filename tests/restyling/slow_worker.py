@@ -11,14 +11,11 @@ import time
 import django
 
 
-def main() -> None:
-    django.setup()
-    from django.core.management import call_command
-
+def pause_engine(pause: float) -> None:
+    """Make every engine batch of this process wait ``pause`` seconds first (and say so)."""
     from stylerec_plugin.engine import Stylizer
 
     original = Stylizer.restyle_batch
-    pause = float(os.environ.get("STYLEREC_TEST_PAUSE", "60"))
 
     def paused_restyle_batch(self, *args, **kwargs):
         print("STYLEREC-TEST: engine entered", flush=True)
@@ -26,6 +23,13 @@ def main() -> None:
         return original(self, *args, **kwargs)
 
     Stylizer.restyle_batch = paused_restyle_batch
+
+
+def main() -> None:
+    django.setup()
+    from django.core.management import call_command
+
+    pause_engine(float(os.environ.get("STYLEREC_TEST_PAUSE", "60")))
     call_command(
         "rqworker",
         "stylerec",

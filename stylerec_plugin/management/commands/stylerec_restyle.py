@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
+from datetime import timedelta
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db.models import Count, Max, Min, Q
 from tqdm import tqdm
 
 from ...conf import settings
@@ -26,7 +28,8 @@ from ...restyling.jobs import (
 )
 from ...restyling.planning import Plan, lost_pending_rows, plan_stale, plan_variants, prune_products, queue_plan
 from ...restyling.recovery import recover_stuck_variants
-from ...restyling.variants import active_styles, chunk_size, chunked
+from ...restyling.variants import active_styles, chunk_size, chunked, engine_version
+from .stylerec_status import _age as _duration
 
 
 class Command(BaseCommand):
@@ -70,6 +73,16 @@ class Command(BaseCommand):
             help="Skip re-reading photos: trust the stored hashes (faster; misses files rewritten in place).",
         )
         parser.add_argument("--no-progress", action="store_true", help="No progress bars.")
+        parser.add_argument(
+            "--estimate",
+            action="store_true",
+            help="Queue nothing: print how many variants the catalogue needs and how long N workers would take, "
+            "from this shop's own rendering times.",
+        )
+        parser.add_argument(
+            "--workers", type=int, nargs="+", default=[1, 2, 4, 8], metavar="N",
+            help="Worker counts for --estimate (default 1 2 4 8).",
+        )
 
     def handle(self, *args, **options) -> None:
         mode = options["mode"] or "missing"
@@ -85,6 +98,9 @@ class Command(BaseCommand):
             if unknown:
                 raise CommandError(f"No product with pk {', '.join(map(str, sorted(unknown)))}.")
         product_ids = list(products.order_by("pk").values_list("pk", flat=True))
+        if options["estimate"]:
+            self._estimate(styles, product_ids, options["workers"])
+            return
         inline = self._inline(options["inline"])
         recovery = recover_stuck_variants()
 
@@ -186,6 +202,49 @@ class Command(BaseCommand):
                     bar.update(len(chunk))
         return summary
 
+    def _estimate(self, styles: list[Style], product_ids: list[int], worker_counts: list[int]) -> None:
+        out = self.stdout.write
+        total = len(product_ids) * len(styles)
+        current = Q(pk__in=[])
+        for style in styles:
+            current |= Q(style=style, style_version=style.version, engine_version=engine_version(style.kind))
+        done = RestyledImage.objects.filter(
+            current, product_id__in=product_ids, status__in=[VariantStatus.READY, VariantStatus.REJECTED]
+        ).count()
+        todo = total - done
+        out(
+            f"Catalogue: {len(product_ids)} products x {len(styles)} active styles = {total} variants; "
+            f"{done} done (ready or rejected), {todo} to make."
+        )
+        rates = measured_seconds_per_variant()
+        if rates:
+            out("Measured on this shop (a job's rows one after another, photo decode to stored file):")
+            for device, (seconds, variants, jobs) in sorted(rates.items()):
+                out(
+                    f"  {device}: {seconds:.2f} s per variant per worker = {60 / seconds:.0f} variants/min per worker "
+                    f"(from {variants} variants in {jobs} jobs)"
+                )
+        else:
+            seconds = 60 / REFERENCE_CPU_VARIANTS_PER_MINUTE
+            rates = {"cpu (reference)": (seconds, 0, 0)}
+            out(
+                "No variant rendered here yet: using the reference figure of docs/benchmarks.md, "
+                f"{REFERENCE_CPU_VARIANTS_PER_MINUTE} variants/min per CPU worker (800 px photos, MAX_SIDE 1024, "
+                "a quiet 2-core machine). Run a worker for a while, then ask again."
+            )
+        if "cuda" not in rates:
+            out("  cuda: not measured here (no variant rendered on a GPU yet).")
+        header = f"{'workers':>8}" + "".join(f"  {device + ' to make':>18}  {device + ' all':>14}" for device in rates)
+        out(header)
+        for count in worker_counts:
+            cells = "".join(
+                f"  {_duration(todo * seconds / count):>18}  {_duration(total * seconds / count):>14}"
+                for seconds, _variants, _jobs in rates.values()
+            )
+            out(f"{count:>8}{cells}")
+        out("N workers are assumed to scale linearly: one CPU worker per core (OMP_NUM_THREADS=1), "
+            "one GPU worker per GPU; 2 CPU workers measured 1.93x one on 2 cores (docs/benchmarks.md).")
+
     def _styles(self, slugs: list[str]) -> list[Style]:
         if not slugs:
             return active_styles()
@@ -231,3 +290,38 @@ class Command(BaseCommand):
             if digest.hexdigest() != photo.source_hash:
                 to_analyse.append(product.pk)
         return to_analyse
+
+
+# docs/benchmarks.md, "Pipeline": 1 worker, 1 torch thread, quiet 2-core machine.
+REFERENCE_CPU_VARIANTS_PER_MINUTE = 242
+# A job longer than this is not a measurement (a worker paused, a clock jumped).
+LONGEST_JOB = timedelta(hours=1)
+
+
+def measured_seconds_per_variant() -> dict[str, tuple[float, int, int]]:
+    """Per device ("cpu", "cuda"): seconds per variant for one worker, variants and jobs measured.
+
+    A restyle job's rows are claimed together and rendered one after another (a GPU
+    batch at once), so a job's span from its claim to its last stored file, divided by
+    its rows, is one worker's time per variant, decoding and storage included.
+    """
+    spans: dict[str, list[float]] = defaultdict(lambda: [0.0, 0, 0])
+    jobs = (
+        RestyledImage.objects.filter(status__in=[VariantStatus.READY, VariantStatus.REJECTED])
+        .exclude(job_id="")
+        .exclude(started_at=None)
+        .exclude(finished_at=None)
+        .values("job_id", "device")
+        .annotate(rows=Count("pk"), first=Min("started_at"), last=Max("finished_at"))
+    )
+    for job in jobs:
+        span = job["last"] - job["first"]
+        if span <= timedelta(0) or span > LONGEST_JOB:
+            continue
+        device = "cuda" if str(job["device"]).startswith("cuda") else "cpu"
+        entry = spans[device]
+        entry[0] += span.total_seconds()
+        entry[1] += job["rows"]
+        entry[2] += 1
+    return {device: (seconds / rows, rows, count) for device, (seconds, rows, count) in spans.items() if rows}
+
