@@ -9,7 +9,7 @@ ADDR ?= 127.0.0.1:8000
 # gunicorn processes; PostgreSQL when DATABASE_URL names it (SQLite otherwise).
 SERVE_ENV = DJANGO_DEBUG=0 DJANGO_STATIC_MANIFEST=1 DJANGO_CACHE_URL=$${DJANGO_CACHE_URL:-redis://127.0.0.1:6379/1}
 
-.PHONY: demo serve test install browser node lint bench
+.PHONY: demo serve test test-oscar install browser node lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -59,6 +59,12 @@ test: install browser node
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) -m pytest
+	$(MAKE) test-oscar
+
+# The Oscar tier: a real django-oscar shop with its own settings and database (tests/oscar).
+test-oscar: install
+	DJANGO_SETTINGS_MODULE=tests.oscar.settings $(PY) manage.py makemigrations --check --dry-run stylerec_plugin
+	$(PY) -m pytest tests/oscar --ds tests.oscar.settings
 
 lint: install
 	$(VENV)/bin/ruff check .

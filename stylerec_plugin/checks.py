@@ -5,10 +5,11 @@ from __future__ import annotations
 from django.apps import apps
 from django.conf import settings as django_settings
 from django.core.checks import Error, Tags, Warning, register
+from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 
 from .conf import DEFAULTS, settings
-from .products import get_product_adapter
+from .products import AdapterSettingError, get_product_adapter, import_callable, is_dotted_path, resolve_gallery
 
 QUEUE_MODES = ("rq", "inline", "auto")
 
@@ -34,14 +35,65 @@ def check_product_model(app_configs=None, **kwargs) -> list:
                 id="stylerec.E002",
             )
         ]
-    field_name = get_product_adapter().image_field_name()
+    problems = check_adapter_class()
+    if problems:
+        return problems
+    adapter = get_product_adapter()
+    problems += _photo_source_problems(adapter, model, label)
+    problems += _product_field_problems(adapter, model, label)
+    return problems
+
+
+def check_adapter_class() -> list:
+    path = settings.PRODUCT_ADAPTER
+    try:
+        get_product_adapter()
+    except ImproperlyConfigured as exc:
+        return [
+            Error(
+                f"STYLEREC['PRODUCT_ADAPTER'] cannot be used: {exc}.",
+                hint="Name a subclass of stylerec_plugin.products.ProductAdapter by its dotted path"
+                f" (it is {path!r}), or leave the setting out.",
+                id="stylerec.E040",
+            )
+        ]
+    return []
+
+
+def _photo_source_problems(adapter, model, label: str) -> list:
+    """Where the photo lives: a function (E045), a gallery model (E041-E044) or a product field (E003/E004)."""
+    problems = []
+    function, image_model = settings.PRODUCT_PHOTO_FUNCTION, settings.PRODUCT_IMAGE_MODEL
+    if function and image_model:
+        problems.append(
+            Warning(
+                "Both STYLEREC['PRODUCT_PHOTO_FUNCTION'] and STYLEREC['PRODUCT_IMAGE_MODEL'] are set;"
+                " the function is used.",
+                hint="Keep one way of finding the photo.",
+                id="stylerec.W040",
+            )
+        )
+    if function:
+        if not _importable_callable(function):
+            problems.append(
+                Error(
+                    f"STYLEREC['PRODUCT_PHOTO_FUNCTION'] is {function!r}, which cannot be imported or called.",
+                    hint="Use the dotted path of a function f(product) that returns a FieldFile or None.",
+                    id="stylerec.E045",
+                )
+            )
+        return problems
+    if image_model:
+        return problems + _gallery_problems(model)
+    field_name = adapter.image_field_name()
     try:
         field = model._meta.get_field(field_name)
-    except Exception:
+    except FieldDoesNotExist:
         return [
             Error(
                 f"{label} has no field {field_name!r} (STYLEREC['PRODUCT_IMAGE_FIELD']).",
-                hint="Set PRODUCT_IMAGE_FIELD to the name of the product's photo field.",
+                hint="Set PRODUCT_IMAGE_FIELD to the name of the product's photo field; if photos live in"
+                " a gallery model, set PRODUCT_IMAGE_MODEL instead (or PRODUCT_PHOTO_FUNCTION).",
                 id="stylerec.E003",
             )
         ]
@@ -53,7 +105,139 @@ def check_product_model(app_configs=None, **kwargs) -> list:
                 id="stylerec.E004",
             )
         ]
+    return problems
+
+
+# Each gallery setting's check id and hint.
+_GALLERY_CHECKS = {
+    "PRODUCT_IMAGE_MODEL": ("stylerec.E041", "Use 'app_label.ModelName' of your product image model."),
+    "PRODUCT_IMAGE_FK": ("stylerec.E042", "Set PRODUCT_IMAGE_FK to the image model's foreign key to the product."),
+    "PRODUCT_IMAGE_FILE_FIELD": (
+        "stylerec.E043",
+        "Set PRODUCT_IMAGE_FILE_FIELD to the image model's ImageField (or FileField).",
+    ),
+    "PRODUCT_IMAGE_ORDERING": (
+        "stylerec.E044",
+        "Use a list of the image model's field names, first image first, e.g. ['display_order'].",
+    ),
+}
+
+
+def _gallery_problems(model) -> list:
+    try:
+        resolve_gallery(model)
+    except AdapterSettingError as exc:
+        check_id, hint = _GALLERY_CHECKS[exc.setting]
+        return [Error(f"{exc} (STYLEREC[{exc.setting!r}]).", hint=hint, id=check_id)]
     return []
+
+
+def _product_field_problems(adapter, model, label: str) -> list:
+    """Parent (E046), visibility (E047), category (E048) and name/price/URL callables (E049)."""
+    problems = []
+    opts = model._meta
+    parent = settings.PRODUCT_PARENT_FIELD
+    if parent:
+        try:
+            field = opts.get_field(parent)
+        except FieldDoesNotExist:
+            field = None
+        if field is None or not (field.many_to_one and field.related_model is model):
+            problems.append(
+                Error(
+                    f"STYLEREC['PRODUCT_PARENT_FIELD'] is {parent!r}, not a foreign key from {label} to itself.",
+                    hint="Name the field that links a variant to its parent product, or leave it out.",
+                    id="stylerec.E046",
+                )
+            )
+    visible = settings.PRODUCT_VISIBLE
+    if visible:
+        usable = (
+            _importable_callable(visible)
+            if is_dotted_path(visible)
+            else callable(getattr(model._default_manager.all(), visible, None))
+        )
+        if not usable:
+            problems.append(
+                Error(
+                    f"STYLEREC['PRODUCT_VISIBLE'] is {visible!r}, which is neither a method of {label}'s"
+                    " queryset nor an importable callable.",
+                    hint="Use a queryset method name such as 'browsable', or the dotted path of f(queryset).",
+                    id="stylerec.E047",
+                )
+            )
+    if settings.is_set("PRODUCT_CATEGORY_FIELD") and settings.PRODUCT_CATEGORY_FIELD:
+        if adapter.category_field() is None:
+            problems.append(
+                Error(
+                    f"{label} has no field {settings.PRODUCT_CATEGORY_FIELD!r} (STYLEREC['PRODUCT_CATEGORY_FIELD']).",
+                    hint="Name the product's category foreign key or many-to-many field, or leave the setting out.",
+                    id="stylerec.E048",
+                )
+            )
+    for setting in ("PRODUCT_NAME_FIELD", "PRODUCT_PRICE_FIELD", "PRODUCT_URL"):
+        value = getattr(settings, setting)
+        if is_dotted_path(value) and not _importable_callable(value):
+            problems.append(
+                Error(
+                    f"STYLEREC[{setting!r}] is {value!r}, which cannot be imported or called.",
+                    hint="A value with a dot is the dotted path of a function f(product, request).",
+                    id="stylerec.E049",
+                )
+            )
+    return problems
+
+
+def _importable_callable(path: str) -> bool:
+    try:
+        import_callable(path)
+    except ImproperlyConfigured:
+        return False
+    return True
+
+
+GUEST_IDENTITIES = ("session", "cookie")
+
+
+@register()
+def check_guests(app_configs=None, **kwargs) -> list:
+    """How guests are recognised (ids E050-E051, W041)."""
+    mode = settings.GUEST_IDENTITY
+    if mode not in GUEST_IDENTITIES:
+        return [
+            Error(
+                f"STYLEREC['GUEST_IDENTITY'] is {mode!r}.",
+                hint="Use 'session' (a Django session made on the first tracked event) or 'cookie'"
+                " (a signed cookie of StyleRec's own).",
+                id="stylerec.E050",
+            )
+        ]
+    problems = []
+    name, age = settings.GUEST_COOKIE_NAME, settings.GUEST_COOKIE_AGE
+    if (
+        not isinstance(name, str)
+        or not name
+        or not isinstance(age, int)
+        or isinstance(age, bool)
+        or age <= 0
+    ):
+        problems.append(
+            Error(
+                f"STYLEREC['GUEST_COOKIE_NAME'] / ['GUEST_COOKIE_AGE'] are {name!r} / {age!r}.",
+                hint="Use a non-empty cookie name and a whole number of seconds > 0.",
+                id="stylerec.E051",
+            )
+        )
+    if mode == "session" and not apps.is_installed("django.contrib.sessions"):
+        problems.append(
+            Warning(
+                "STYLEREC['GUEST_IDENTITY'] is 'session' but django.contrib.sessions is not installed:"
+                " guests are not tracked.",
+                hint="Set GUEST_IDENTITY to 'cookie', or install sessions.",
+                id="stylerec.W041",
+            )
+        )
+    return problems
 
 
 @register()

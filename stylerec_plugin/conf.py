@@ -11,13 +11,38 @@ from typing import Any
 from django.conf import settings as django_settings
 
 DEFAULTS: dict[str, Any] = {
-    # The shop's product model and its photo field, like AUTH_USER_MODEL.
+    # The shop's product model, like AUTH_USER_MODEL, and how StyleRec reads it
+    # (stylerec_plugin.products; the README's settings table says what each means).
     "PRODUCT_MODEL": None,
+    "PRODUCT_ADAPTER": "stylerec_plugin.products.ProductAdapter",
+    # Where the photo lives: a file field on the product...
     "PRODUCT_IMAGE_FIELD": "image",
-    # Optional product fields the grid shows; missing ones are skipped.
+    # ...or the first image of a gallery model (None: the product's own field)...
+    "PRODUCT_IMAGE_MODEL": None,
+    "PRODUCT_IMAGE_FK": None,  # None: the gallery model's one foreign key to the product
+    "PRODUCT_IMAGE_FILE_FIELD": None,  # None: the gallery model's one file field
+    "PRODUCT_IMAGE_ORDERING": None,  # None: the gallery model's Meta.ordering, then pk
+    # ...or what a callable f(product) returns (a FieldFile or None).
+    "PRODUCT_PHOTO_FUNCTION": None,
+    # Variants: a child without a photo of its own shows its parent's.
+    "PRODUCT_PARENT_FIELD": None,
+    # Which products shoppers may be shown: a queryset method name ("browsable") or a
+    # dotted path to f(queryset) -> queryset. None: every product.
+    "PRODUCT_VISIBLE": None,
+    # Fields the grid shows and filters on; a value with a dot is a dotted path to
+    # f(product, request). Missing fields are skipped.
     "PRODUCT_NAME_FIELD": "name",
     "PRODUCT_PRICE_FIELD": "price",
+    "PRODUCT_URL": None,  # None: get_absolute_url()
+    # A foreign key or a many-to-many; a tree (treebeard, mptt or a parent foreign key)
+    # includes descendants unless PRODUCT_CATEGORY_DESCENDANTS is False.
     "PRODUCT_CATEGORY_FIELD": "category",
+    "PRODUCT_CATEGORY_DESCENDANTS": True,
+    # Guests: "session" (a Django session is created on the first tracked event) or
+    # "cookie" (a signed cookie of the plugin's own; no session needed).
+    "GUEST_IDENTITY": "session",
+    "GUEST_COOKIE_NAME": "stylerec_guest",
+    "GUEST_COOKIE_AGE": 365 * 24 * 3600,
     # Queueing: "rq" (production: Redis down -> warning, heal later),
     # "inline" (run jobs in this process), "auto" (rq when Redis answers,
     # else inline with one log line).
@@ -55,6 +80,33 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+# An installed app may supply defaults of its own (``stylerec_defaults`` on its
+# AppConfig, as ``stylerec_plugin.contrib.oscar`` does); the shop's STYLEREC still wins.
+_app_defaults_cache: dict[str, Any] | None = None
+
+
+def app_defaults() -> dict[str, Any]:
+    """Defaults that installed apps supply (``AppConfig.stylerec_defaults``), later apps last."""
+    global _app_defaults_cache
+    if _app_defaults_cache is not None:
+        return _app_defaults_cache
+    from django.apps import apps
+
+    if not apps.apps_ready:
+        return {}
+    merged: dict[str, Any] = {}
+    for app_config in apps.get_app_configs():
+        merged.update(getattr(app_config, "stylerec_defaults", None) or {})
+    _app_defaults_cache = merged
+    return merged
+
+
+def forget_app_defaults(**kwargs) -> None:
+    """Read the apps' defaults again (INSTALLED_APPS changed, e.g. ``override_settings``)."""
+    global _app_defaults_cache
+    _app_defaults_cache = None
+
+
 class StyleRecSettings:
     """Attribute access to STYLEREC with defaults: ``conf.settings.QUEUE_NAME``."""
 
@@ -62,7 +114,14 @@ class StyleRecSettings:
         if name not in DEFAULTS:
             raise AttributeError(f"Unknown StyleRec setting {name!r}")
         user = getattr(django_settings, "STYLEREC", {}) or {}
-        return user.get(name, DEFAULTS[name])
+        if name in user:
+            return user[name]
+        supplied = app_defaults()
+        return supplied[name] if name in supplied else DEFAULTS[name]
+
+    def is_set(self, name: str) -> bool:
+        """Whether the shop's STYLEREC names this setting (an app's default does not count)."""
+        return name in (getattr(django_settings, "STYLEREC", {}) or {})
 
     def as_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in DEFAULTS}

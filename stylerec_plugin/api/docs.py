@@ -12,8 +12,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 from drf_spectacular.generators import SchemaGenerator
-from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularAPIView
+
+from .schema import PluginSchema, describe
 
 API_URLCONF = "stylerec_plugin.api.urls"
 HTTP_METHODS = ("get", "post", "put", "patch", "delete")
@@ -33,12 +34,12 @@ def _settings_for(request) -> dict:
     }
 
 
-class PluginSchemaView(SpectacularAPIView):
+class PluginSchemaView(PluginSchema, SpectacularAPIView):
     """OpenAPI 3 for the plugin's endpoints only (not the whole project)."""
 
     urlconf = API_URLCONF
 
-    @extend_schema(exclude=True)
+    @describe(exclude=True)
     def get(self, request, *args, **kwargs):
         self.custom_settings = _settings_for(request)
         return super().get(request, *args, **kwargs)

@@ -10,7 +10,7 @@ from ..shoppers.identity import Shopper
 
 
 def request_shopper(request, create: bool = False) -> Shopper | None:
-    """The shopper behind a request: the authenticated user, else the session's anonymous shopper.
+    """The shopper behind a request: the authenticated user, else the guest (session or guest cookie).
 
     A session user that the API's authentication did not accept is *not* used:
     only what DRF authenticated counts as a signed-in shopper.
@@ -35,10 +35,14 @@ def _enforce_csrf(request) -> None:
 
 
 class IsShopper(permissions.BasePermission):
-    """A signed-in user or a visitor with a session; unsafe calls from sessions need the CSRF token."""
+    """A signed-in user or a guest; unsafe calls from guests need the CSRF token.
+
+    A view with ``create_shopper_for_writes`` makes a guest a shopper on their first
+    unsafe call (a session or StyleRec's guest cookie, per ``GUEST_IDENTITY``), so a
+    visitor's first event or choice is not refused.
+    """
 
     message = _("Sign in or enable cookies to use this endpoint.")
-    create_session_for_writes = False
 
     def has_permission(self, request, view) -> bool:
         user = getattr(request, "user", None)
@@ -47,7 +51,7 @@ class IsShopper(permissions.BasePermission):
         if request.method not in permissions.SAFE_METHODS:
             _enforce_csrf(request)
         safe = request.method in permissions.SAFE_METHODS
-        create = not safe and getattr(view, "create_session_for_writes", False)
+        create = not safe and getattr(view, "create_shopper_for_writes", False)
         shopper = request_shopper(request, create=create)
         if shopper is None and safe and getattr(view, "allow_no_shopper_reads", False):
             # Reading "my" data before having a session: an empty answer, not an error.

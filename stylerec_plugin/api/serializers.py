@@ -90,7 +90,8 @@ class PhotoSerializer(serializers.Serializer):
 class RecommendationSerializer(serializers.Serializer):
     product_id = serializers.IntegerField()
     name = serializers.CharField()
-    price = serializers.CharField(allow_null=True)
+    price = serializers.CharField(allow_null=True, help_text=_("The amount, e.g. 12.50"))
+    currency = serializers.CharField(allow_null=True, help_text=_("ISO code when the shop says, e.g. GBP"))
     url = serializers.CharField()
     score = serializers.FloatField()
     reason = serializers.CharField()

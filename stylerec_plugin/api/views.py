@@ -1,17 +1,22 @@
-"""API views. Shopper-scoped views act on the request's own shopper only."""
+"""API views. Shopper-scoped views act on the request's own shopper only.
+
+Every view carries drf-spectacular's ``AutoSchema`` itself (:mod:`.schema`), so
+``api/schema/`` and ``api/docs/`` work whatever the project's ``DEFAULT_SCHEMA_CLASS``
+is: a plugin must not ask the host project for a global setting.
+"""
 
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema_view, inline_serializer
 from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from ..models import Interaction, Style, StylePreference, VariantStatus
 from ..models.shoppers import PreferenceSource
-from ..products import get_product_adapter
+from ..products import get_product_adapter, price_parts
 from ..restyling.status import best_variant_rows
 from ..shoppers.identity import personalisation_enabled, record_interaction, set_personalisation
 from ..shoppers.preferences import set_explicit_styles, shopper_style
@@ -21,6 +26,7 @@ from ..storefront.grid import recommended_grid
 from ..storefront.state import forget_storefront_state
 from .errors import PublicReads, RejectNulBytes, error_responses
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
+from .schema import PluginSchema, describe
 from .serializers import (
     InteractionSerializer,
     MyPreferencesSerializer,
@@ -36,13 +42,13 @@ RECENT_INTERACTIONS = 50
 
 
 @extend_schema_view(
-    retrieve=extend_schema(responses={200: StyleSerializer, **error_responses(404)}),
-    create=extend_schema(responses={201: StyleSerializer, **error_responses(400, 403)}),
-    update=extend_schema(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
-    partial_update=extend_schema(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
-    destroy=extend_schema(responses={204: None, **error_responses(403, 404)}),
+    retrieve=describe(responses={200: StyleSerializer, **error_responses(404)}),
+    create=describe(responses={201: StyleSerializer, **error_responses(400, 403)}),
+    update=describe(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
+    partial_update=describe(responses={200: StyleSerializer, **error_responses(400, 403, 404)}),
+    destroy=describe(responses={204: None, **error_responses(403, 404)}),
 )
-class StyleViewSet(RejectNulBytes, PublicReads, viewsets.ModelViewSet):
+class StyleViewSet(PluginSchema, RejectNulBytes, PublicReads, viewsets.ModelViewSet):
     """The style catalogue: everyone reads active styles; staff see all and write."""
 
     serializer_class = StyleSerializer
@@ -86,14 +92,14 @@ _PREFERENCES_RESPONSE = inline_serializer(
 )
 
 
-class MyPreferencesView(RejectNulBytes, PublicReads, APIView):
+class MyPreferencesView(PluginSchema, RejectNulBytes, PublicReads, APIView):
     """Your styles (picked and learned) and your personalisation switch."""
 
     permission_classes = [IsShopper]
-    create_session_for_writes = True
+    create_shopper_for_writes = True
     allow_no_shopper_reads = True
 
-    @extend_schema(responses=_PREFERENCES_RESPONSE)
+    @describe(responses=_PREFERENCES_RESPONSE)
     def get(self, request):
         shopper = request_shopper(request)
         if shopper is None:
@@ -102,11 +108,11 @@ class MyPreferencesView(RejectNulBytes, PublicReads, APIView):
             )
         return Response(_preferences_payload(shopper))
 
-    @extend_schema(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
+    @describe(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
     def put(self, request):
         return self._write(request)
 
-    @extend_schema(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
+    @describe(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
     def patch(self, request):
         return self._write(request)
 
@@ -122,13 +128,13 @@ class MyPreferencesView(RejectNulBytes, PublicReads, APIView):
         return Response(_preferences_payload(shopper))
 
 
-class MyRecommendationsView(RejectNulBytes, PublicReads, APIView):
+class MyRecommendationsView(PluginSchema, RejectNulBytes, PublicReads, APIView):
     """Your recommended products, with photos in your style (honours experiments and opt-out)."""
 
     permission_classes = [IsShopper]
     allow_no_shopper_reads = True
 
-    @extend_schema(
+    @describe(
         parameters=[
             OpenApiParameter("count", OpenApiTypes.INT, description="How many (1-100, default 24)"),
             OpenApiParameter("category", OpenApiTypes.STR, description="Category id (repeat for several)"),
@@ -153,7 +159,7 @@ class MyRecommendationsView(RejectNulBytes, PublicReads, APIView):
             {
                 "product_id": item.product.pk,
                 "name": item.name,
-                "price": None if item.price is None else str(item.price),
+                **dict(zip(("price", "currency"), price_parts(item.price), strict=True)),
                 "url": request.build_absolute_uri(item.url) if item.url else "",
                 "score": item.score,
                 "reason": item.reason,
@@ -165,8 +171,8 @@ class MyRecommendationsView(RejectNulBytes, PublicReads, APIView):
         return Response(RecommendationSerializer(rows, many=True).data)
 
 
-@extend_schema_view(list=extend_schema(responses={200: InteractionSerializer(many=True), **error_responses(403)}))
-class MyInteractionsView(RejectNulBytes, mixins.ListModelMixin, viewsets.GenericViewSet):
+@extend_schema_view(list=describe(responses={200: InteractionSerializer(many=True), **error_responses(403)}))
+class MyInteractionsView(PluginSchema, RejectNulBytes, mixins.ListModelMixin, viewsets.GenericViewSet):
     """Your most recent interactions (50)."""
 
     serializer_class = InteractionSerializer
@@ -184,14 +190,16 @@ class MyInteractionsView(RejectNulBytes, mixins.ListModelMixin, viewsets.Generic
         )
 
 
-class EventView(RejectNulBytes, APIView):
+class EventView(PluginSchema, RejectNulBytes, APIView):
     """Record a view, click, add-to-cart, purchase or rating by the current shopper."""
 
     permission_classes = [IsShopper]
     # Per shopper, and a ceiling per address: new sessions must not buy new allowances.
     throttle_classes = [ShopperEventThrottle, AddressEventThrottle]
+    # A guest's first event makes them a shopper (GUEST_IDENTITY): no session needed first.
+    create_shopper_for_writes = True
 
-    @extend_schema(
+    @describe(
         request=InteractionSerializer, responses={201: InteractionSerializer, **error_responses(400, 403, 429)}
     )
     def post(self, request):
@@ -205,19 +213,19 @@ class EventView(RejectNulBytes, APIView):
         return Response(InteractionSerializer(interaction).data, status=status.HTTP_201_CREATED)
 
 
-class MyDataView(RejectNulBytes, APIView):
+class MyDataView(PluginSchema, RejectNulBytes, APIView):
     """Download (GET) or delete (DELETE) everything StyleRec stores about you."""
 
     permission_classes = [IsShopper]
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
+    @describe(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
     def get(self, request):
         response = Response(export_shopper_data(request_shopper(request)))
         if request.query_params.get("download"):
             response["Content-Disposition"] = 'attachment; filename="stylerec-my-data.json"'
         return response
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
+    @describe(responses={200: OpenApiTypes.OBJECT, **error_responses(403)})
     def delete(self, request):
         shopper = request_shopper(request)
         deleted = delete_shopper_data(shopper)
@@ -225,12 +233,12 @@ class MyDataView(RejectNulBytes, APIView):
         return Response({"deleted": deleted})
 
 
-class ProductVariantsView(RejectNulBytes, APIView):
+class ProductVariantsView(PluginSchema, RejectNulBytes, APIView):
     """A product's restyled versions, one per active style, with their status."""
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses={200: VariantSerializer(many=True), **error_responses(404)})
+    @describe(responses={200: VariantSerializer(many=True), **error_responses(404)})
     def get(self, request, product_id: int):
         product = get_object_or_404(get_product_adapter().queryset(), pk=product_id)
         styles = list(Style.objects.filter(is_active=True))

@@ -31,6 +31,8 @@ STYLE_KEY_PREFIX = "style:"
 ITEM_KEY_PREFIX = "item:"
 # Session events considered per request (newest first).
 SESSION_EVENTS = 50
+# How similar a product the shop hand-picked for another counts (the top of the similarity scale).
+HAND_PICKED_SIMILARITY = 1.0
 # Style preferences kept per shopper (training writes this many learned ones; a cold
 # shopper's list merges this many of their picks).
 LEARNED_STYLES_PER_SHOPPER = 3
@@ -206,10 +208,13 @@ def _session_adjusted(base: list, recent: list[tuple[int, str]], model_id: int) 
             model_id=model_id, shopper_key__in=[f"{ITEM_KEY_PREFIX}{pk}" for pk in touched]
         ).values_list("shopper_key", "items")
     )
+    hand_picked = get_product_adapter().hand_picked(list(touched))
     top_weight = max(touched.values()) or 1.0
     bonus: dict[int, tuple[float, int]] = {}
     for product_id, weight in touched.items():
-        for neighbour, similarity, *_rest in neighbour_lists.get(f"{ITEM_KEY_PREFIX}{product_id}", []):
+        # The shop's hand-picked companions count as the most similar products there are.
+        picked = [(pk, HAND_PICKED_SIMILARITY) for pk in hand_picked.get(product_id, [])]
+        for neighbour, similarity, *_rest in [*picked, *neighbour_lists.get(f"{ITEM_KEY_PREFIX}{product_id}", [])]:
             value = weight / top_weight * float(similarity)
             total, source = bonus.get(neighbour, (0.0, product_id))
             bonus[neighbour] = (total + value, source if total >= value else product_id)
@@ -260,6 +265,8 @@ def recommend(
     excluded |= purchased
     if payload is None:
         rows = _popular_without_model(n + len(excluded))
+        if personalised:
+            rows, session_sources = _hand_picked_first(shopper, rows)
     candidates = [row for row in rows if row[0] not in excluded]
     products = _fetch_products(candidates, session_sources, category, excluded, n)
     return _with_reasons(candidates, products, payload["style_names"] if payload else {}, n)
@@ -322,6 +329,23 @@ def _with_reasons(candidates: list, products: dict, style_names: dict, n: int) -
 
 def _product_name(product) -> str | None:
     return None if product is None else get_product_adapter().name(product)
+
+
+def _hand_picked_first(shopper: Shopper, rows: list) -> tuple[list, set[int]]:
+    """Before the first model: what the shop hand-picked for the shopper's latest products, then ``rows``."""
+    latest = list(
+        Interaction.objects.filter(shopper_key=shopper.key)
+        .order_by("-created_at")
+        .values_list("product_id", flat=True)[:SESSION_EVENTS]
+    )
+    picked = get_product_adapter().hand_picked(dict.fromkeys(latest)) if latest else {}
+    first: dict[int, list] = {}
+    for source in dict.fromkeys(latest):
+        for product_id in picked.get(source, []):
+            first.setdefault(product_id, [product_id, HAND_PICKED_SIMILARITY, "session", source])
+    if not first:
+        return rows, set()
+    return [*first.values(), *(row for row in rows if row[0] not in first)], {row[3] for row in first.values()}
 
 
 def _popular_without_model(n: int) -> list:

@@ -54,6 +54,8 @@ def ranking_metrics(
     (test) pairs; only users with at least one relevant item count.
     """
     top_items = np.asarray(top_items)[:, :k]
+    if top_items.shape[1] < k:  # a catalogue smaller than k: the missing slots are empty
+        top_items = np.pad(top_items, ((0, 0), (0, k - top_items.shape[1])), constant_values=-1)
     users = np.asarray(users)
     relevant = relevant.tocsr()
     n_relevant = np.diff(relevant.indptr)[users]

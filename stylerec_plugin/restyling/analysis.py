@@ -89,7 +89,8 @@ def refresh_photo(product_pk: int, *, force: bool = False) -> dict[str, Any]:
 
     Returns ``{"product", "changed", "error"}``, or ``{"product", "skipped"}`` when
     there is nothing to plan for: the product is gone, has no photo (its variants
-    go; there is no original to touch) or its file is missing from storage.
+    go; there is no original to touch), is a child showing its parent's photo, or its
+    file is missing from storage.
     """
     from ..engine import ENGINE_VERSIONS
 
@@ -97,6 +98,11 @@ def refresh_photo(product_pk: int, *, force: bool = False) -> dict[str, Any]:
     product = products.get(product_pk)
     if product is None:
         return {"product": product_pk, "skipped": "deleted"}
+    if products.uses_parent_photo(product):
+        # A child showing its parent's photo shares the parent's variants: none of its own.
+        ProductPhoto.objects.filter(product_id=product_pk).delete()
+        RestyledImage.objects.filter(product_id=product_pk).delete()
+        return {"product": product_pk, "skipped": "parent's photo"}
     if products.photo_file(product) is None:
         ProductPhoto.objects.update_or_create(
             product_id=product_pk,

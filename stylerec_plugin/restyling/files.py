@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 
 from django.db import transaction
 
-from ..models import RestyledImage, Style
+from ..models import ProductPhoto, RestyledImage, Style
 from ..products import get_product_adapter
 from ..storage import rendition_names, rendition_parent, variant_storage
 from .variants import chunked
@@ -21,12 +21,17 @@ logger = logging.getLogger(__name__)
 
 
 class _DeleteBatch:
-    """File names to delete once the transaction commits, checked against the DB then."""
+    """File names to delete once the transaction commits, checked against the DB then.
+
+    Its bound :meth:`run` is the on-commit callback: ``on_commit(..., robust=True)`` logs a
+    failing callback by its ``__qualname__``, which a callable instance lacks (the log
+    call itself then raised after the commit, and the request answered 500).
+    """
 
     def __init__(self) -> None:
         self.names: set[str] = set()
 
-    def __call__(self) -> None:
+    def run(self) -> None:
         delete_unreferenced_files(sorted(self.names))
 
 
@@ -44,16 +49,23 @@ def schedule_file_deletion(names: Iterable[str], using: str | None = None) -> No
         delete_unreferenced_files(sorted(names))
         return
     batch = getattr(connection, "_stylerec_delete_batch", None)
-    registered = batch is not None and any(callback is batch for _sids, callback, _robust in connection.run_on_commit)
+    registered = batch is not None and any(
+        callback == batch.run for _sids, callback, _robust in connection.run_on_commit
+    )
     if not registered:
         batch = _DeleteBatch()
         connection._stylerec_delete_batch = batch
-        transaction.on_commit(batch, using=using, robust=True)
+        transaction.on_commit(batch.run, using=using, robust=True)
     batch.names.update(names)
 
 
 def protected_names(names: Sequence[str]) -> set[str]:
-    """Names among ``names`` that rows, product photos or style references still use."""
+    """Names among ``names`` that rows, product photos or style references still use.
+
+    Product photos are found through the product adapter (a product field, a gallery
+    model) and, whatever the adapter, by the name the last analysis read
+    (``ProductPhoto.source_name``): a photo a callable returns is protected too.
+    """
     used: set[str] = set()
     products = get_product_adapter()
     for chunk in chunked(list(names), 500):
@@ -66,6 +78,7 @@ def protected_names(names: Sequence[str]) -> set[str]:
             ):
                 used.update(rendition_names(parent, widths))
         used.update(products.products_using_files(chunk))
+        used.update(ProductPhoto.objects.filter(source_name__in=chunk).values_list("source_name", flat=True))
         used.update(Style.objects.filter(reference_image__in=chunk).values_list("reference_image", flat=True))
     return used
 

@@ -224,7 +224,7 @@ def sync_style_variants(style_pk: int, *, regenerate: bool = False) -> dict[str,
 
         update_style_vector(style.pk)
     missing_photos = list(
-        get_product_adapter().queryset().filter(stylerec_photo__isnull=True).values_list("pk", flat=True)
+        get_product_adapter().restyled().filter(stylerec_photo__isnull=True).values_list("pk", flat=True)
     )
     for product_pk in missing_photos:
         queue_sync_product(product_pk)

@@ -127,7 +127,7 @@ def _recent_failures(styles: dict[int, Style], limit: int) -> list[dict[str, Any
 
 
 def _photo_status() -> dict[str, Any]:
-    products_total = get_product_adapter().queryset().count()
+    products_total = get_product_adapter().restyled().count()
     analysed = ProductPhoto.objects.exclude(source_hash="").count()
     photos: dict[str, Any] = {
         "products": products_total,

@@ -1,6 +1,7 @@
 """Shoppers: who the shopper is, their styles, their data rights, and what is cached about them.
 
-- :mod:`.identity`     ``Shopper`` (a user or an anonymous session as one key), consent, events, merging
+- :mod:`.identity`     ``Shopper`` (a user or a guest as one key), guests by session or cookie, consent,
+                       events (``track``), merging
 - :mod:`.middleware`   ``ShopperMiddleware``: ``request.shopper`` on every request
 - :mod:`.receivers`    the one login receiver, and the receivers that keep the cache right
 - :mod:`.preferences`  explicit picks beat learned styles; the shopper's style per request
@@ -27,6 +28,7 @@ __all__ = [
     "shopper_style",
     "shopper_styles",
     "style_for_request",
+    "track",
 ]
 
 __getattr__, __dir__ = lazy_exports(
@@ -40,6 +42,7 @@ __getattr__, __dir__ = lazy_exports(
                 "personalisation_enabled",
                 "record_interaction",
                 "set_personalisation",
+                "track",
             ],
             ".identity",
         ),

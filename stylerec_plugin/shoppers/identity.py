@@ -1,18 +1,66 @@
-"""Identity: who the shopper is (a signed-in user or an anonymous session, as one key), their consent and events."""
+"""Identity: who the shopper is (a signed-in user, or a guest as one key), their consent and events.
+
+A guest is recognised by ``STYLEREC["GUEST_IDENTITY"]``:
+
+- ``"session"``: the Django session (``session:<key>``); a guest who has none gets one on
+  the first tracked event or choice;
+- ``"cookie"``: a signed cookie of StyleRec's own (``guest:<random id>``, named by
+  ``GUEST_COOKIE_NAME``), set on the response of the first tracked event or choice by
+  ``ShopperMiddleware``; no session is needed (Oscar keeps a guest's basket in a
+  cookie and never gives them one).
+
+Either way a guest is a shopper like any other: their events, styles, opt-out, export
+and deletion work the same, and signing in carries them over to the account (the
+guest cookie is then removed).
+"""
 
 from __future__ import annotations
 
+import contextvars
+import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from ..conf import settings
+from ..products import get_product_adapter
 from ..signals import shoppers_merged
 from .cache import announce_change
 
 # Where the middleware remembers an anonymous shopper's key, so a login can merge it.
 SESSION_SHOPPER_KEY = "stylerec_anonymous_shopper"
+GUEST_COOKIE_SALT = "stylerec.guest"
+# Set on the Django request when a guest id was made (the middleware sets the cookie) or
+# the guest signed in (the middleware removes it).
+NEW_GUEST_ATTR = "_stylerec_new_guest"
+FORGET_GUEST_ATTR = "_stylerec_forget_guest"
+
+# The request being served, for signals that carry none (Oscar's ``order_placed``).
+current_request: contextvars.ContextVar[HttpRequest | None] = contextvars.ContextVar(
+    "stylerec_current_request", default=None
+)
+
+
+def _django_request(request):
+    """Django's request behind DRF's (attributes must be set where the middleware looks)."""
+    return getattr(request, "_request", request)
+
+
+def guest_token(request) -> str | None:
+    """The guest id of this request: made during it, or read from the signed cookie."""
+    request = _django_request(request)
+    made = getattr(request, NEW_GUEST_ATTR, None)
+    if made:
+        return made
+    cookies = getattr(request, "COOKIES", None)
+    if not cookies or settings.GUEST_COOKIE_NAME not in cookies:
+        return None
+    token = request.get_signed_cookie(
+        settings.GUEST_COOKIE_NAME, default=None, salt=GUEST_COOKIE_SALT, max_age=settings.GUEST_COOKIE_AGE
+    )
+    return token or None
 
 
 @dataclass(frozen=True)
@@ -29,11 +77,23 @@ class Shopper:
         return cls(key=f"session:{session_key}")
 
     @classmethod
+    def for_guest(cls, token: str) -> Shopper:
+        return cls(key=f"guest:{token}")
+
+    @classmethod
     def from_request(cls, request: HttpRequest, create: bool = True) -> Shopper | None:
-        """The request's shopper; an anonymous one gets a session when ``create`` is true."""
+        """The request's shopper; a guest without one gets one when ``create`` is true (see the module)."""
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             return cls.for_user(user)
+        if settings.GUEST_IDENTITY == "cookie":
+            token = guest_token(request)
+            if token is None:
+                if not create:
+                    return None
+                token = secrets.token_urlsafe(18)
+                setattr(_django_request(request), NEW_GUEST_ATTR, token)
+            return cls.for_guest(token)
         session = getattr(request, "session", None)
         if session is None:
             return None
@@ -84,6 +144,23 @@ def record_interaction(shopper: Shopper, product, kind: str, *, style=None, valu
         style=style,
         created_at=when or timezone.now(),
     )
+
+
+def track(request, product, kind: str, *, style=None, value=None, shopper: Shopper | None = None):
+    """Record an event of the request's shopper, making a guest a shopper on their first one.
+
+    The event counts for the product shoppers browse (a child variant's parent). Nothing
+    is recorded for a shopper who switched personalisation off, or when no identity can
+    be had (no session support in "session" mode). Returns the interaction or None.
+    """
+    if shopper is None and request is not None:
+        shopper = Shopper.from_request(request, create=True)
+    if shopper is None or not personalisation_enabled(shopper):
+        return None
+    if request is not None:
+        _django_request(request).shopper = shopper
+    product = get_product_adapter().tracked_product(product)
+    return record_interaction(shopper, product, kind, style=style, value=value)
 
 
 def merge_shoppers(source_key: str, target: Shopper) -> None:

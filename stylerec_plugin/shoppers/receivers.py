@@ -11,7 +11,7 @@ from django.db.models.signals import post_delete, post_save
 
 from ..signals import shopper_changed
 from .cache import STYLES_KEY, bump, drop_now_and_after_commit, forget_style_and_events, session_key, style_key
-from .identity import SESSION_SHOPPER_KEY, Shopper, merge_shoppers
+from .identity import FORGET_GUEST_ATTR, SESSION_SHOPPER_KEY, Shopper, guest_token, merge_shoppers
 
 
 def anonymous_key(request) -> str | None:
@@ -23,6 +23,9 @@ def anonymous_key(request) -> str | None:
     before = getattr(request, "shopper", None)
     if before is not None and before.is_anonymous:
         return before.key
+    token = guest_token(request)
+    if token is not None:
+        return Shopper.for_guest(token).key
     session = getattr(request, "session", None)
     return session.get(SESSION_SHOPPER_KEY) if session is not None else None
 
@@ -36,6 +39,9 @@ def on_login(sender, request, user, **kwargs) -> None:
         merge_shoppers(source_key, Shopper.for_user(user))
     if hasattr(request, "session"):
         request.session.pop(SESSION_SHOPPER_KEY, None)
+    if guest_token(request) is not None:
+        # The guest is the account now: the middleware removes the guest cookie.
+        setattr(request, FORGET_GUEST_ATTR, True)
 
 
 def _on_preference_changed(sender, instance, **kwargs) -> None:

@@ -188,27 +188,33 @@ def photos_for(
     """
     if not products:
         return []
-    ids = [product.pk for product in products]
+    # A child showing its parent's photo shows the parent's variants too.
+    adapter = get_product_adapter()
+    owners = adapter.photo_owner_ids(products)
+    ids = list(dict.fromkeys(owners.values()))
     wanted = [s for s in (style, fallback_style) if s is not None]
     facts, variants = facts_and_variants(ids, wanted)
     photos: list[Photo] = []
     missing: list[int] = []
+    if style is None or len(variants) < len(products) * len(wanted):
+        adapter.prefetch_photos(products)  # originals will be shown: their photos in a few queries
     for product in products:
+        owner = owners[product.pk]
         chosen = None
         for candidate in wanted:
-            variant = variants.get((product.pk, candidate.pk))
+            variant = variants.get((owner, candidate.pk))
             if variant is not None:
                 chosen = variant_photo(product, candidate, variant)
                 break
         if chosen is None:
             if style is not None:
-                missing.append(product.pk)
-            known = facts.get(product.pk)
+                missing.append(owner)
+            known = facts.get(owner)
             size = (known.width, known.height) if known is not None else None
             chosen = original_photo(product, size, reason="not_ready" if style else "")
         photos.append(chosen)
     if missing and notify_missing and style is not None:
-        variants_missing.send(sender=Photo, style=style, product_ids=missing)
+        variants_missing.send(sender=Photo, style=style, product_ids=list(dict.fromkeys(missing)))
     return photos
 
 

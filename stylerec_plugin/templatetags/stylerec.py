@@ -91,7 +91,7 @@ def stylerec_grid(
     grid = recommended_grid(
         request,
         _bounded_count(count),
-        category=category,
+        category=None if category in ("", None) else category,  # a missing template variable is ""
         exclude_ids=[getattr(item, "pk", item) for item in exclude],
         style=None if chosen == ORIGINAL else chosen,
         originals=chosen == ORIGINAL,

@@ -19,6 +19,7 @@ def test_demo_settings_pass_every_check():
     assert checks.check_product_model() == []
     assert checks.check_queue() == []
     assert checks.check_values() == []
+    assert checks.check_guests() == []
 
 
 @pytest.mark.parametrize(
@@ -36,6 +37,52 @@ def test_product_model_errors(overrides, expected):
         messages = checks.check_product_model()
     assert ids(messages) == {expected}
     assert all(m.hint for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"PRODUCT_ADAPTER": "nowhere.Adapter"}, {"stylerec.E040"}),
+        ({"PRODUCT_ADAPTER": "demo_shop.catalog.models.Product"}, {"stylerec.E040"}),
+        ({"PRODUCT_IMAGE_MODEL": "catalog.Nope"}, {"stylerec.E041"}),
+        ({"PRODUCT_IMAGE_MODEL": "catalog.Category"}, {"stylerec.E042"}),  # no foreign key to the product
+        ({"PRODUCT_IMAGE_MODEL": "catalog.OrderLine"}, {"stylerec.E043"}),  # no file field
+        ({"PRODUCT_PHOTO_FUNCTION": "nowhere.photo"}, {"stylerec.E045"}),
+        ({"PRODUCT_PHOTO_FUNCTION": "tests.foundation.test_products.photo_of",
+          "PRODUCT_IMAGE_MODEL": "catalog.Nope"}, {"stylerec.W040"}),
+        ({"PRODUCT_PARENT_FIELD": "category"}, {"stylerec.E046"}),  # a foreign key, but not to products
+        ({"PRODUCT_VISIBLE": "on_sale"}, {"stylerec.E047"}),
+        ({"PRODUCT_VISIBLE": "nowhere.visible"}, {"stylerec.E047"}),
+        ({"PRODUCT_CATEGORY_FIELD": "section"}, {"stylerec.E048"}),
+        ({"PRODUCT_PRICE_FIELD": "nowhere.price"}, {"stylerec.E049"}),
+        ({"PRODUCT_URL": "nowhere.url"}, {"stylerec.E049"}),
+    ],
+)
+def test_adapter_setting_errors(overrides, expected):
+    with stylerec(**overrides):
+        messages = checks.check_product_model()
+    assert ids(messages) == expected
+    assert all(m.hint for m in messages)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "expected"),
+    [
+        ({"GUEST_IDENTITY": "fingerprint"}, "stylerec.E050"),
+        ({"GUEST_IDENTITY": "cookie", "GUEST_COOKIE_NAME": ""}, "stylerec.E051"),
+        ({"GUEST_COOKIE_AGE": 0}, "stylerec.E051"),
+    ],
+)
+def test_guest_setting_errors(overrides, expected):
+    with stylerec(**overrides):
+        assert ids(checks.check_guests()) == {expected}
+
+
+def test_session_guests_without_sessions_are_warned_about(settings):
+    settings.INSTALLED_APPS = [a for a in settings.INSTALLED_APPS if a != "django.contrib.sessions"]
+    assert ids(checks.check_guests()) == {"stylerec.W041"}
+    with stylerec(GUEST_IDENTITY="cookie"):
+        assert checks.check_guests() == []
 
 
 def test_bad_queue_mode():

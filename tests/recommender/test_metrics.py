@@ -50,6 +50,15 @@ def test_padding_slots_never_count_as_hits():
     assert m.ndcg == 0 and m.precision == 0 and m.coverage == 0
 
 
+def test_lists_shorter_than_k_count_as_empty_slots():
+    # A shop with fewer products than k: precision still divides by k, NDCG is exact.
+    relevant = relevant_matrix({0: [2]})
+    m = ranking_metrics(np.array([[2, 5]]), relevant, np.array([0]), n_catalogue_items=3, k=10)
+    assert m.precision == pytest.approx(1 / 10)
+    assert m.ndcg == pytest.approx(1.0)
+    assert m.recall == pytest.approx(1.0)
+
+
 def test_top_k_orders_and_excludes():
     scores = np.array([[0.1, 0.9, 0.5, 0.7], [0.3, 0.2, 0.1, 0.0]])
     exclude = sp.csr_matrix(([1.0], ([0], [1])), shape=(2, 4))

@@ -213,9 +213,13 @@ def test_events_are_validated(products, payload):
     assert not Interaction.objects.exists()
 
 
-def test_events_need_a_shopper():
-    response = APIClient().post(f"{API}/events/", {"kind": "click", "product": 1}, format="json")
+def test_events_from_a_guest_need_the_csrf_token():
+    # A guest's first event makes them a shopper (tests/shoppers/test_guests.py), but only
+    # with the CSRF token a page of the shop gave them.
+    client = APIClient(enforce_csrf_checks=True)
+    response = client.post(f"{API}/events/", {"kind": "click", "product": 1}, format="json")
     assert response.status_code == 403
+    assert not Interaction.objects.exists()
 
 
 def test_events_are_throttled_per_shopper(products, settings):
@@ -274,6 +278,16 @@ def test_product_variants_and_their_status(products, wave, starry, make_style, m
     assert rows["starry-night"]["status"] == "rejected" and rows["starry-night"]["url"] is None
     assert rows["failed-style"]["status"] == "failed"
     assert APIClient().get(f"{API}/products/999999/variants/").status_code == 404
+
+
+def test_schema_and_docs_need_no_schema_class_from_the_project(settings):
+    # A shop that never heard of drf-spectacular: DRF's own DEFAULT_SCHEMA_CLASS.
+    settings.REST_FRAMEWORK = {}
+    client = APIClient()
+    schema = client.get(f"{API}/schema/", {"format": "json"})
+    assert schema.status_code == 200
+    assert "/me/recommendations/" in schema.json()["paths"]
+    assert client.get(f"{API}/docs/").status_code == 200
 
 
 def test_openapi_schema_and_docs_are_served():

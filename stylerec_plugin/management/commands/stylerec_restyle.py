@@ -88,10 +88,13 @@ class Command(BaseCommand):
         mode = options["mode"] or "missing"
         show = not options["no_progress"] and options["verbosity"] > 0
         styles = self._styles(options["style"])
-        products = get_product_adapter().queryset()
+        adapter = get_product_adapter()
+        # Children that show their parent's photo share its variants: not restyled themselves.
+        products = adapter.restyled()
         if options["product"]:
             products = products.filter(pk__in=options["product"])
-            unknown = set(options["product"]) - set(products.values_list("pk", flat=True))
+            known = adapter.queryset().filter(pk__in=options["product"]).values_list("pk", flat=True)
+            unknown = set(options["product"]) - set(known)
             if unknown:
                 raise CommandError(f"No product with pk {', '.join(map(str, sorted(unknown)))}.")
         product_ids = list(products.order_by("pk").values_list("pk", flat=True))
