@@ -221,7 +221,7 @@ class Command(BaseCommand):
             out("Measured on this shop (a job's rows one after another, photo decode to stored file):")
             for device, (seconds, variants, jobs) in sorted(rates.items()):
                 out(
-                    f"  {device}: {seconds:.2f} s per variant per worker = {60 / seconds:.0f} variants/min per worker "
+                    f"  {device}: {_three_figures(seconds)} s per variant per worker = {60 / seconds:.0f} variants/min per worker "
                     f"(from {variants} variants in {jobs} jobs)"
                 )
         else:
@@ -325,3 +325,10 @@ def measured_seconds_per_variant() -> dict[str, tuple[float, int, int]]:
         entry[2] += 1
     return {device: (seconds / rows, rows, count) for device, (seconds, rows, count) in spans.items() if rows}
 
+
+def _three_figures(seconds: float) -> str:
+    """Seconds to three significant figures without an exponent (0.0312, 0.312, 3.12, 31.2)."""
+    decimals = 2
+    while decimals < 6 and seconds < 10 ** (2 - decimals):
+        decimals += 1
+    return f"{seconds:.{decimals}f}"
