@@ -78,8 +78,14 @@ def stylerec_grid(
     surface: str = "grid",
     exclude: Any = (),
     sizes: str = GRID_IMAGE_SIZES,
+    heading: str = "",
+    personal_heading: str = "",
 ) -> SafeString:
     """Render the shopper's recommended products with their restyled photos.
+
+    ``heading`` is shown above the grid; ``personal_heading`` ("Picked for you") replaces
+    it only when the grid holds something personal (``Grid.personal``), so a first-time
+    visitor is never told a popular list was picked for them.
 
     Template lookup: ``template_name`` if given, then ``stylerec/<style-slug>/grid.html``,
     then ``stylerec/grid.html``.
@@ -111,6 +117,8 @@ def stylerec_grid(
                 "style": shown_style,
                 "treatment": grid.state.treatment,
                 "personalised": grid.state.personalise,
+                "personal": grid.personal,
+                "heading": (personal_heading if grid.personal and personal_heading else heading),
                 "surface": surface,
                 "request": request,
             }

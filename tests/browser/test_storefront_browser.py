@@ -114,7 +114,7 @@ def test_new_shopper_picks_a_style_flips_a_product_and_turns_personalisation_off
     browser.get(f"{url}/styles/")
     wait_for(lambda: _all_loaded(browser), message="swatches to load")
     shot("2-style-picker")
-    browser.find_element(by_css, 'section[data-style="great-wave"] button.pick').click()
+    browser.find_element(by_css, 'section[data-style="great-wave"] button.use').click()
     wait_for(lambda: _header_colour(browser) == WAVE_PRIMARY, message="the Great Wave theme")
     header = browser.find_element(by_css, ".site-header").value_of_css_property("background-color")
     assert header in ("rgba(18, 52, 86, 1)", "rgb(18, 52, 86)")
