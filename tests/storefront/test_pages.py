@@ -92,7 +92,7 @@ def test_your_data_page_switches_personalisation_and_exports_and_deletes(client,
     assert download["Content-Disposition"].startswith("attachment")
     data = json.loads(download.content)
     assert data["shopper"] == shopper_of(client).key
-    assert data["stylepreference"][0]["style_id"] == wave.pk
+    assert data["all_records"]["stylepreference"][0]["style_id"] == wave.pk
     client.post("/your-data/", {"action": "delete"})
     key = shopper_of(client).key
     assert not Interaction.objects.filter(shopper_key=key).exists()
