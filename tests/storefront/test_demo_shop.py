@@ -212,3 +212,25 @@ def test_product_page_says_why_a_style_is_missing_in_visible_text(client, produc
                      r'<span class="flip-why">hides the product, not shown</span>', page)
     assert re.search(r'data-style="great-wave">.*?<span class="flip-why">being made…</span>', page)
     assert "title=" not in page.split('class="flip-buttons"')[1].split("</div>")[0]  # no tooltip-only text
+
+
+def test_the_true_photo_is_one_tap_away_on_the_product_page(client, products, make_style, make_variant):
+    wave = make_style("great-wave")
+    make_variant(products[0], wave)
+    client.post("/styles/", {"use": wave.slug})
+    page = client.get(f"/product/{products[0].slug}/").content.decode()
+    assert 'class="stylerec-photo flip-image" data-stylerec-style="great-wave"' in page  # the restyle is shown big
+    link = re.search(r'<a class="stylerec-original-link true-photo" href="([^"]+)"[^>]*>([^<]+)<span[^>]*>([^<]+)', page)
+    assert link, "a link to the real photo"
+    assert link.group(1) == products[0].image.url  # the shop's own file, at full size
+    assert link.group(2).strip() == "See the real photo" and link.group(3) == "(64 × 48 px)"
+
+
+def test_the_original_link_tag_works_for_any_shop(products):
+    from django.template import Context, Template
+
+    html = Template("{% load stylerec %}{% stylerec_original_link product %}").render(
+        Context({"product": products[1]})
+    )
+    assert f'href="{products[1].image.url}"' in html and "See the real photo at full size" in html
+    assert Template("{% load stylerec %}{% stylerec_original_link None %}").render(Context({})) == ""
