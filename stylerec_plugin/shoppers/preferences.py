@@ -51,6 +51,8 @@ def _query_shopper_style(shopper: Shopper) -> Style | None:
         # The 100-number style vector is for the recommender; every page asks for
         # this row, so it is not fetched here.
         .defer("style__style_vector")
+        # Its translations come along (and are cached with it): alt texts and pills use display_name.
+        .prefetch_related("style__translations")
         # "explicit" sorts before "learned" alphabetically; the ordering is spelled
         # out with a conditional so it does not depend on that accident.
         .order_by(_explicit_first(), "-weight", "style__sort_order", "style__name")
@@ -140,7 +142,7 @@ def trial_style(request) -> Style | None:
     pk = session.get(TRIAL_SESSION_KEY) if session is not None else None
     if not isinstance(pk, int):
         return None
-    return Style.objects.filter(pk=pk, is_active=True).defer("style_vector").first()
+    return Style.objects.filter(pk=pk, is_active=True).defer("style_vector").prefetch_related("translations").first()
 
 
 def style_for_request(request, shopper: Shopper | None) -> Style | None:

@@ -161,7 +161,7 @@ def variant_photo(product: Any, style: Style, variant: VariantFile) -> Photo:
     if style.kind == StyleKind.ENHANCE:
         alt = name
     else:
-        alt = _("%(product)s in the %(style)s style") % {"product": name, "style": style.name}
+        alt = _("%(product)s in the %(style)s style") % {"product": name, "style": style.display_name}
     return Photo(
         url=url,
         alt=alt,

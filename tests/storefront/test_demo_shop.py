@@ -234,3 +234,22 @@ def test_the_original_link_tag_works_for_any_shop(products):
     )
     assert f'href="{products[1].image.url}"' in html and "See the real photo at full size" in html
     assert Template("{% load stylerec %}{% stylerec_original_link None %}").render(Context({})) == ""
+
+
+def test_translated_style_names_reach_pills_alt_texts_and_the_api(client, products, make_style, make_variant):
+    wave = make_style("great-wave", name="Great Wave", description="Deep blues and foam.")
+    StyleTranslation.objects.create(style=wave, language="zh-hans", name="神奈川冲浪里", description="深蓝与浪花。")
+    for product in products:
+        make_variant(product, wave)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    client.post("/styles/", {"use": wave.slug})
+    home = client.get("/").content.decode()
+    assert len(re.findall(r'alt="Product \d+（神奈川冲浪里 风格）"', home)) == len(products)
+    assert "Great Wave" not in home
+    product_page = client.get(f"/product/{products[0].slug}/").content.decode()
+    assert 'data-name="神奈川冲浪里"' in product_page and "Great Wave" not in product_page
+    api = client.get("/stylerec/api/styles/great-wave/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert api["name"] == "Great Wave"  # what the admin entered, for writing back
+    assert api["display_name"] == "神奈川冲浪里" and api["display_description"] == "深蓝与浪花。"
+    prefs = client.get("/stylerec/api/me/preferences/").json()
+    assert prefs["explicit"][0]["style_name"] == "神奈川冲浪里"
