@@ -141,7 +141,9 @@ def product_detail(request, slug: str):
     facts, variants = facts_and_variants([product.pk], styles)
     statuses = variant_statuses([product.pk], styles)
     known = facts.get(product.pk)
-    original = original_photo(product, (known.width, known.height) if known else None)
+    original = original_photo(
+        product, (known.width, known.height) if known else None, copies=known.copies if known else None
+    )
     options = [{"slug": "original", "name": _("Original"), "photo": original, "status": VariantStatus.READY}]
     for style in styles:
         variant = variants.get((product.pk, style.pk))
