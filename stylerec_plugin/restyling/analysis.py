@@ -128,6 +128,8 @@ def refresh_photo(product_pk: int, *, force: bool = False) -> dict[str, Any]:
         or photo.source_hash != digest
         or photo.engine_version != ENGINE_VERSIONS["reference"]
         or (photo.style_vector is None and not photo.last_error)
+        # Analysed before originals had smaller copies: make them once.
+        or (not photo.original_copies and (photo.width or 0) > min(settings.OUTPUT_WIDTHS, default=0))
     )
     if changed:
         photo = analyse_photo(product_pk, data, digest, name)

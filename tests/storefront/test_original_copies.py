@@ -85,3 +85,11 @@ def test_a_photo_without_copies_keeps_its_single_entry(client, make_product):
     product = make_product("Small mug")  # analysed before copies existed: no copies recorded
     page = client.get("/products/").content.decode()
     assert f'srcset="{product.image.url} 64w"' in page
+
+
+def test_a_photo_analysed_before_copies_existed_gets_them_once(lamp):
+    refresh_photo(lamp.pk)
+    ProductPhoto.objects.filter(product=lamp).update(original_copies={})  # as analysed by an older release
+    assert refresh_photo(lamp.pk)["changed"] is True
+    assert set(ProductPhoto.objects.get(product=lamp).original_copies) == {"320", "640"}
+    assert refresh_photo(lamp.pk)["changed"] is False  # once only
