@@ -90,10 +90,7 @@ def _choose(request, shopper: Shopper, by_slug: dict[str, Style]):
         if style is None:
             messages.error(request, _("Pick a style first."))
         else:
-            try_style(request, style)
-            messages.success(
-                request, _("You are trying %(style)s for this visit. Nothing is saved.") % {"style": style.display_name}
-            )
+            try_style(request, style)  # the picker's banner says so: no message on top of it
     elif "use" in request.POST:
         style = by_slug.get(request.POST["use"])
         if style is None:

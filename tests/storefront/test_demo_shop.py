@@ -37,7 +37,7 @@ def test_trying_styles_records_no_choice_and_the_shop_follows_the_try(client, pr
     assert explicit_styles(shopper_of(client)) == []  # four tries are not four chosen styles
     assert not StylePreference.objects.exists()
     page = client.get("/styles/").content.decode()
-    assert trial_note(page) == "You are trying Warm Retro for this visit." and "checked" not in page
+    assert trial_note(page) == "You are trying Warm Retro for this visit. Nothing is saved." and "checked" not in page
     client.post("/styles/", {"try": "starry-night"})
     home = client.get("/").content.decode()
     assert '<style id="stylerec-theme" data-stylerec-style="starry-night">' in home
@@ -78,7 +78,8 @@ def test_liking_is_separate_from_trying_and_using(client, products, styles):
     client.post("/styles/", {"save_likes": "1", "liked": [starry.slug]})
     # Saving likes keeps the chosen style and the try, and records no choice for the style being tried.
     assert [s.slug for s in explicit_styles(shopper_of(client))] == ["great-wave", "starry-night"]
-    assert trial_note(client.get("/styles/").content.decode()) == "You are trying Sepia Oil for this visit."
+    note = trial_note(client.get("/styles/").content.decode())
+    assert note == "You are trying Sepia Oil for this visit. Nothing is saved."
     client.post("/styles/", {"save_likes": "1"})  # nothing ticked: only the chosen style is left
     assert [s.slug for s in explicit_styles(shopper_of(client))] == ["great-wave"]
     client.post("/styles/", {"originals": "1"})
@@ -220,7 +221,9 @@ def test_the_true_photo_is_one_tap_away_on_the_product_page(client, products, ma
     client.post("/styles/", {"use": wave.slug})
     page = client.get(f"/product/{products[0].slug}/").content.decode()
     assert 'class="stylerec-photo flip-image" data-stylerec-style="great-wave"' in page  # the restyle is shown big
-    link = re.search(r'<a class="stylerec-original-link true-photo" href="([^"]+)"[^>]*>([^<]+)<span[^>]*>([^<]+)', page)
+    link = re.search(
+        r'<a class="stylerec-original-link true-photo" href="([^"]+)"[^>]*>([^<]+)<span[^>]*>([^<]+)', page
+    )
     assert link, "a link to the real photo"
     assert link.group(1) == products[0].image.url  # the shop's own file, at full size
     assert link.group(2).strip() == "See the real photo" and link.group(3) == "(64 × 48 px)"

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import re
 from decimal import Decimal
 
 import pytest
@@ -74,7 +73,7 @@ def test_pages_list_the_copies_in_the_originals_srcset(client, lamp):
     storage = variant_storage()
     expected = f"{storage.url(copies['320'])} 320w, {storage.url(copies['640'])} 640w, {lamp.image.url} 800w"
     listing = client.get("/products/").content.decode()
-    assert re.search(r'<img src="%s" srcset="%s"' % (re.escape(lamp.image.url), re.escape(expected)), listing)
+    assert f'<img src="{lamp.image.url}" srcset="{expected}"' in listing
     product_page = client.get(f"/product/{lamp.slug}/").content.decode()
     assert f'data-srcset="{expected}"' in product_page  # the Original pill of the flip
     home = client.get("/").content.decode()
