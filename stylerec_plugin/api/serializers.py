@@ -104,6 +104,9 @@ class RecommendationSerializer(serializers.Serializer):
     score = serializers.FloatField()
     reason = serializers.CharField()
     reason_code = serializers.CharField()
+    personal = serializers.BooleanField(
+        help_text=_("Here because of this shopper (what they looked at, similar shoppers, their styles)")
+    )
     photo = PhotoSerializer()
 
 

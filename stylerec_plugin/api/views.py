@@ -23,6 +23,7 @@ from ..shoppers.preferences import set_explicit_styles, shopper_style
 from ..shoppers.privacy import delete_shopper_data, export_shopper_data
 from ..storage import variant_storage
 from ..storefront.grid import recommended_grid
+from ..storefront.reasons import is_personal
 from ..storefront.state import forget_storefront_state
 from .errors import PublicReads, RejectNulBytes, error_responses
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
@@ -168,6 +169,7 @@ class MyRecommendationsView(PluginSchema, RejectNulBytes, PublicReads, APIView):
                 "score": item.score,
                 "reason": item.reason,
                 "reason_code": item.reason_code,
+                "personal": is_personal(item.reason_code, grid.state.personalise),
                 "photo": item.photo,
             }
             for item in grid.items

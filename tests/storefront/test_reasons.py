@@ -153,3 +153,17 @@ def test_the_plugin_grid_template_shows_the_heading_the_grid_earned(rf, products
     request.shopper = shopper
     html = template.render(Context({"request": request}))
     assert "For you" not in html  # picks without any model: the grid is the popular fallback, not personal
+
+
+def test_the_api_says_which_recommendations_are_personal_and_never_names_a_style(client, model, products, wave):
+    rows = client.get("/stylerec/api/me/recommendations/", {"count": 6}).json()
+    assert rows and not any(row["personal"] for row in rows)  # a first-time visitor: nothing personal
+    client.post("/styles/", {"use": wave.slug})
+    shopper = Shopper.for_session(client.session.session_key)
+    RecommendationList.objects.create(
+        model=model, shopper_key=shopper.key, items=[[products[2].pk, 0.9, "similar_shoppers", None]]
+    )
+    rows = {row["product_id"]: row for row in client.get("/stylerec/api/me/recommendations/", {"count": 6}).json()}
+    assert rows[products[2].pk]["personal"] is True
+    assert rows[products[2].pk]["reason"] == "Shoppers with similar taste liked this"
+    assert not any("Great Wave" in row["reason"] or "Starry Night" in row["reason"] for row in rows.values())
