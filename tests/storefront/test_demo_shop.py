@@ -9,7 +9,7 @@ import re
 import pytest
 
 from demo_shop.catalog.models import Category, Order
-from stylerec_plugin.models import ProductPhoto, StylePreference, StyleTranslation
+from stylerec_plugin.models import ProductPhoto, RestyledImage, StylePreference, StyleTranslation
 from stylerec_plugin.shoppers import Shopper, explicit_styles
 
 pytestmark = pytest.mark.django_db
@@ -256,3 +256,16 @@ def test_translated_style_names_reach_pills_alt_texts_and_the_api(client, produc
     assert api["display_name"] == "神奈川冲浪里" and api["display_description"] == "深蓝与浪花。"
     prefs = client.get("/stylerec/api/me/preferences/").json()
     assert prefs["explicit"][0]["style_name"] == "神奈川冲浪里"
+
+
+def test_a_sample_file_narrower_than_200_px_is_not_shown_in_the_picker(client, make_product, make_style, make_variant):
+    wave = make_style("great-wave")
+    sharp, blurred = make_product("Sharp vase"), make_product("Tiny vase")
+    ProductPhoto.objects.filter(product=sharp).update(quality_score=0.6, width=800)
+    ProductPhoto.objects.filter(product=blurred).update(quality_score=0.9, width=800)
+    make_variant(sharp, wave)
+    make_variant(blurred, wave)
+    RestyledImage.objects.filter(product=blurred).update(width=150, height=112)
+    page = client.get("/styles/").content.decode()
+    samples = re.findall(r'alt="([^"]+) in the Great Wave style"[^>]*class="stylerec-photo swatch"', page)
+    assert samples == ["Sharp vase"]  # the better photo's restyle is 150 px wide: it would be blurred at 200
