@@ -565,6 +565,20 @@ class ProductAdapter:
             return queryset.filter(pk__in=self.model._default_manager.filter(**lookup).values("pk"))
         return queryset.filter(**lookup)
 
+    def category_name(self, product: Any) -> str | None:
+        """The name of the product's category for a card's reason ("More in Lamps"), or None.
+
+        Only a foreign key is read (``for_listing`` joins it in, so no query); a shop
+        with several categories per product gets None rather than a query per card.
+        """
+        field = self.category_field()
+        if field is None or not (field.is_relation and field.many_to_one):
+            return None
+        category = getattr(product, field.name, None)
+        if category is None:
+            return None
+        return str(getattr(category, "name", "") or category)
+
     def for_listing(self, queryset: models.QuerySet) -> models.QuerySet:
         """``queryset`` with what a grid reads joined in, so it costs a constant number of queries."""
         field = self.category_field()

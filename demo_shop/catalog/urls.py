@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import picker, views
 
 app_name = "catalog"
 
@@ -16,7 +16,7 @@ urlpatterns = [
     path("order/", views.place_order, name="place_order"),
     path("order/<int:pk>/", views.order_detail, name="order"),
     path("signup/", views.signup, name="signup"),
-    path("styles/", views.style_picker, name="styles"),
+    path("styles/", picker.style_picker, name="styles"),
     path("your-data/", views.your_data, name="your_data"),
     path("your-data/download/", views.your_data_download, name="your_data_download"),
 ]

@@ -18,19 +18,16 @@ from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from stylerec_plugin.experiments import has_live_experiment
-from stylerec_plugin.models import Interaction, ProductPhoto, Style, StylePreference, VariantStatus
+from stylerec_plugin.models import Interaction, Style, StylePreference, VariantStatus
 from stylerec_plugin.shoppers import (
     Shopper,
     delete_shopper_data,
-    explicit_styles,
     export_shopper_data,
     personalisation_enabled,
     record_interaction,
-    set_explicit_styles,
     set_personalisation,
 )
 from stylerec_plugin.storefront import (
@@ -38,7 +35,6 @@ from stylerec_plugin.storefront import (
     forget_storefront_state,
     original_photo,
     product_grid,
-    ready_variants,
     storefront_state,
     variant_photo,
     variant_statuses,
@@ -49,7 +45,6 @@ from .models import Category, Order, OrderLine, Product
 
 PAGE_SIZE = 12
 GRID_SIZE = 8
-SWATCHES_PER_STYLE = 3
 RECENT_INTERACTIONS = 20
 CATEGORY_GRID_SIZE = 4
 # ?sort= values: (label, ordering).
@@ -89,21 +84,10 @@ def _cards(request, products) -> list[tuple[Product, object]]:
     return [(item.product, item.photo) for item in grid.items]
 
 
-def _has_personal_signal(state) -> bool:
-    """Whether this shopper's grid can be personal: personalised, with chosen styles or some history."""
-    shopper = state.shopper
-    if shopper is None or not state.personalise:
-        return False
-    return (
-        StylePreference.objects.filter(shopper_key=shopper.key).exists()
-        or Interaction.objects.filter(shopper_key=shopper.key).exists()
-    )
-
-
 def home(request):
     _enrol_new_visitor(request)
-    state = storefront_state(request)
-    return render(request, "catalog/home.html", {"grid_size": GRID_SIZE, "personal": _has_personal_signal(state)})
+    # The grid decides "Picked for you" itself: it knows whether any card is personal.
+    return render(request, "catalog/home.html", {"grid_size": GRID_SIZE})
 
 
 def _search(products, query: str):
@@ -157,7 +141,9 @@ def product_detail(request, slug: str):
     facts, variants = facts_and_variants([product.pk], styles)
     statuses = variant_statuses([product.pk], styles)
     known = facts.get(product.pk)
-    original = original_photo(product, (known.width, known.height) if known else None)
+    original = original_photo(
+        product, (known.width, known.height) if known else None, copies=known.copies if known else None
+    )
     options = [{"slug": "original", "name": _("Original"), "photo": original, "status": VariantStatus.READY}]
     for style in styles:
         variant = variants.get((product.pk, style.pk))
@@ -285,101 +271,6 @@ def signup(request):
         messages.success(request, _("Welcome, %(name)s!") % {"name": user.username})
         return redirect("catalog:home")
     return render(request, "registration/signup.html", {"form": form})
-
-
-SAMPLE_MIN_WIDTH = 200
-SAMPLE_CANDIDATES = 60
-
-
-def _sample_products() -> list[Product]:
-    """Products whose photos show a style best: the best-scored photos first (the pipeline's
-    photo check), weak or small ones left out, then photos not analysed yet."""
-    scored = list(
-        ProductPhoto.objects.filter(is_weak=False, quality_score__isnull=False)
-        .exclude(width__lt=SAMPLE_MIN_WIDTH)
-        .order_by("-quality_score", "product_id")
-        .values_list("product_id", flat=True)[:SAMPLE_CANDIDATES]
-    )
-    products = Product.objects.in_bulk(scored)
-    ranked = [products[pk] for pk in scored if pk in products]
-    if len(ranked) < SAMPLE_CANDIDATES:
-        unscored = Product.objects.exclude(stylerec_photo__quality_score__isnull=False).order_by("pk")
-        ranked += list(unscored[: SAMPLE_CANDIDATES - len(ranked)])
-    return ranked
-
-
-def _swatches(styles: list[Style]) -> dict[int, list]:
-    """Up to three samples per style: restyled photos of different categories, best photos first."""
-    products = _sample_products()
-    variants = ready_variants([p.pk for p in products], styles)
-    swatches: dict[int, list] = {}
-    for style in styles:
-        chosen, categories = [], set()
-        for product in products:
-            variant = variants.get((product.pk, style.pk))
-            if variant is None or product.category_id in categories:
-                continue
-            categories.add(product.category_id)
-            chosen.append(variant_photo(product, style, variant))
-            if len(chosen) == SWATCHES_PER_STYLE:
-                break
-        swatches[style.pk] = chosen
-    return swatches
-
-
-def style_picker(request):
-    """Try a style (the shop follows it at once) apart from liking styles (ticks, saved together).
-
-    Trying one style after another keeps one current style: earlier tries are not kept as likes
-    unless they are ticked.
-    """
-    shopper = Shopper.from_request(request)
-    styles = list(Style.objects.filter(is_active=True).prefetch_related("translations"))
-    if request.method == "POST":
-        by_slug = {style.slug: style for style in styles}
-        current = explicit_styles(shopper)
-        liked = [by_slug[slug] for slug in request.POST.getlist("liked") if slug in by_slug]
-        if "originals" in request.POST:
-            set_explicit_styles(shopper, [])
-            messages.success(request, _("You will see the original photos."))
-        elif "save_likes" in request.POST:
-            favourite = current[0] if current else None
-            picks = ([favourite] if favourite else []) + [s for s in liked if s != favourite]
-            if not picks:
-                messages.error(request, _("Tick the styles you like first."))
-                return redirect("catalog:styles")
-            set_explicit_styles(shopper, picks)
-            messages.success(
-                request,
-                ngettext("%(n)d liked style saved.", "%(n)d liked styles saved.", len(picks) - bool(favourite))
-                % {"n": len(picks) - bool(favourite)},
-            )
-        else:
-            favourite = by_slug.get(request.POST.get("favourite", ""))
-            if favourite is None:
-                messages.error(request, _("Pick a style first."))
-                return redirect("catalog:styles")
-            set_explicit_styles(shopper, [favourite] + [s for s in liked if s != favourite])
-            if not personalisation_enabled(shopper):
-                messages.info(request, _("Personalisation is off, so the shop keeps showing original photos."))
-            else:
-                messages.success(
-                    request, _("The shop now follows the %(style)s style.") % {"style": favourite.display_name}
-                )
-        forget_storefront_state(request)
-        return redirect("catalog:styles")
-    picked = explicit_styles(shopper)
-    swatches = _swatches(styles)
-    return render(
-        request,
-        "catalog/style_picker.html",
-        {
-            "style_options": [(style, swatches[style.pk]) for style in styles],
-            # Only extra likes are ticked: the current style is shown as such, not as a like.
-            "liked_slugs": [s.slug for s in picked[1:]],
-            "favourite": picked[0] if picked else None,
-        },
-    )
 
 
 def your_data(request):

@@ -16,6 +16,12 @@ class StyleSerializer(serializers.ModelSerializer):
         required=False, allow_null=True, validators=[validate_image_upload], use_url=True
     )
     css_variables = serializers.SerializerMethodField()
+    display_name = serializers.CharField(
+        read_only=True, help_text=_("The name in the request's language (a translation, else the name)")
+    )
+    display_description = serializers.CharField(
+        read_only=True, help_text=_("The description in the request's language")
+    )
 
     class Meta:
         model = Style
@@ -24,6 +30,8 @@ class StyleSerializer(serializers.ModelSerializer):
             "slug",
             "name",
             "description",
+            "display_name",
+            "display_description",
             "kind",
             "reference_image",
             "preset_weights",
@@ -42,7 +50,7 @@ class StyleSerializer(serializers.ModelSerializer):
             "version",
             "updated_at",
         ]
-        read_only_fields = ["id", "version", "updated_at", "css_variables"]
+        read_only_fields = ["id", "version", "updated_at", "css_variables", "display_name", "display_description"]
         # A form (multipart) POST that leaves a checkbox out means "unchecked" to DRF; a new
         # style is active unless it says otherwise, as in the admin and in JSON.
         extra_kwargs = {"is_active": {"default": True}}
@@ -96,12 +104,15 @@ class RecommendationSerializer(serializers.Serializer):
     score = serializers.FloatField()
     reason = serializers.CharField()
     reason_code = serializers.CharField()
+    personal = serializers.BooleanField(
+        help_text=_("Here because of this shopper (what they looked at, similar shoppers, their styles)")
+    )
     photo = PhotoSerializer()
 
 
 class PreferenceItemSerializer(serializers.ModelSerializer):
     style = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    style_name = serializers.CharField(source="style.name", read_only=True)
+    style_name = serializers.CharField(source="style.display_name", read_only=True)
 
     class Meta:
         model = StylePreference

@@ -23,6 +23,7 @@ from ..shoppers.preferences import set_explicit_styles, shopper_style
 from ..shoppers.privacy import delete_shopper_data, export_shopper_data
 from ..storage import variant_storage
 from ..storefront.grid import recommended_grid
+from ..storefront.reasons import is_personal
 from ..storefront.state import forget_storefront_state
 from .errors import PublicReads, RejectNulBytes, error_responses
 from .permissions import IsShopper, IsStaffOrReadOnly, request_shopper
@@ -57,7 +58,8 @@ class StyleViewSet(PluginSchema, RejectNulBytes, PublicReads, viewsets.ModelView
     lookup_value_regex = r"[-a-zA-Z0-9_]+"  # a SlugField's characters; anything else is a 404
 
     def get_queryset(self):
-        styles = Style.objects.all()
+        # Translations come along so display_name costs no query per style.
+        styles = Style.objects.prefetch_related("translations")
         user = self.request.user
         if not (user and user.is_authenticated and user.is_staff):
             styles = styles.filter(is_active=True)
@@ -66,7 +68,10 @@ class StyleViewSet(PluginSchema, RejectNulBytes, PublicReads, viewsets.ModelView
 
 def _preferences_payload(shopper) -> dict:
     prefs = list(
-        StylePreference.objects.filter(shopper_key=shopper.key).select_related("style").order_by("-weight")
+        StylePreference.objects.filter(shopper_key=shopper.key)
+        .select_related("style")
+        .prefetch_related("style__translations")
+        .order_by("-weight")
     )
     top = shopper_style(shopper)
     return {
@@ -164,6 +169,7 @@ class MyRecommendationsView(PluginSchema, RejectNulBytes, PublicReads, APIView):
                 "score": item.score,
                 "reason": item.reason,
                 "reason_code": item.reason_code,
+                "personal": is_personal(item.reason_code, grid.state.personalise),
                 "photo": item.photo,
             }
             for item in grid.items
@@ -241,7 +247,7 @@ class ProductVariantsView(PluginSchema, RejectNulBytes, APIView):
     @describe(responses={200: VariantSerializer(many=True), **error_responses(404)})
     def get(self, request, product_id: int):
         product = get_object_or_404(get_product_adapter().queryset(), pk=product_id)
-        styles = list(Style.objects.filter(is_active=True))
+        styles = list(Style.objects.filter(is_active=True).prefetch_related("translations"))
         best = {style_id: row for (_pid, style_id), row in best_variant_rows([product.pk], styles).items()}
         storage = variant_storage()
         result = []
@@ -251,7 +257,7 @@ class ProductVariantsView(PluginSchema, RejectNulBytes, APIView):
             result.append(
                 {
                     "style": style.slug,
-                    "style_name": style.name,
+                    "style_name": style.display_name,
                     "status": row["status"] if row else "missing",
                     "url": request.build_absolute_uri(storage.url(row["image"])) if ready else None,
                     "width": row["width"] if ready else None,

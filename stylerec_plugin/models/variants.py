@@ -107,6 +107,9 @@ class ProductPhoto(models.Model):
     quality_score = models.FloatField(null=True, blank=True)
     quality_reasons = models.JSONField(default=list, blank=True)
     is_weak = models.BooleanField(default=False, db_index=True)
+    # Smaller copies of the original photo for its srcset, {"320": "stylerec/original-copies/…"}:
+    # written by the worker through the plugin's storage; the original file is never touched.
+    original_copies = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from ..conf import settings
 from ..models import ProductPhoto, RestyledImage
 from ..products import get_product_adapter
+from .original_copies import save_original_copies
 from .rendering import get_stylizer
 
 logger = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> Produ
     else:
         fields.update(width=loaded.original_size[0], height=loaded.original_size[1])
         fields.update(quality_fields(loaded))
+        fields["original_copies"] = save_original_copies(product_pk, loaded.to_pil(), digest)
         try:
             fields["style_vector"] = [round(float(v), 6) for v in get_stylizer().style_vector(loaded.to_pil())]
         except ImageInputError as exc:
@@ -126,6 +128,8 @@ def refresh_photo(product_pk: int, *, force: bool = False) -> dict[str, Any]:
         or photo.source_hash != digest
         or photo.engine_version != ENGINE_VERSIONS["reference"]
         or (photo.style_vector is None and not photo.last_error)
+        # Analysed before originals had smaller copies: make them once.
+        or (not photo.original_copies and (photo.width or 0) > min(settings.OUTPUT_WIDTHS, default=0))
     )
     if changed:
         photo = analyse_photo(product_pk, data, digest, name)

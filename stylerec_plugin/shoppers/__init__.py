@@ -4,7 +4,7 @@
                        events (``track``), merging
 - :mod:`.middleware`   ``ShopperMiddleware``: ``request.shopper`` on every request
 - :mod:`.receivers`    the one login receiver, and the receivers that keep the cache right
-- :mod:`.preferences`  explicit picks beat learned styles; the shopper's style per request
+- :mod:`.preferences`  explicit picks beat learned styles; trying a style for a session; the style per request
 - :mod:`.privacy`      export or delete everything about a shopper
 - :mod:`.cache`        a shopper's style and recent events across requests
 
@@ -17,7 +17,9 @@ __all__ = [
     "SESSION_SHOPPER_KEY",
     "Shopper",
     "ShopperMiddleware",
+    "TRIAL_SESSION_KEY",
     "delete_shopper_data",
+    "end_trial",
     "explicit_styles",
     "export_shopper_data",
     "merge_shoppers",
@@ -29,6 +31,8 @@ __all__ = [
     "shopper_styles",
     "style_for_request",
     "track",
+    "trial_style",
+    "try_style",
 ]
 
 __getattr__, __dir__ = lazy_exports(
@@ -48,7 +52,17 @@ __getattr__, __dir__ = lazy_exports(
         ),
         "ShopperMiddleware": ".middleware",
         **dict.fromkeys(
-            ["explicit_styles", "set_explicit_styles", "shopper_style", "shopper_styles", "style_for_request"],
+            [
+                "TRIAL_SESSION_KEY",
+                "end_trial",
+                "explicit_styles",
+                "set_explicit_styles",
+                "shopper_style",
+                "shopper_styles",
+                "style_for_request",
+                "trial_style",
+                "try_style",
+            ],
             ".preferences",
         ),
         **dict.fromkeys(["delete_shopper_data", "export_shopper_data"], ".privacy"),

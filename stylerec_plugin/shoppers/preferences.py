@@ -51,6 +51,8 @@ def _query_shopper_style(shopper: Shopper) -> Style | None:
         # The 100-number style vector is for the recommender; every page asks for
         # this row, so it is not fetched here.
         .defer("style__style_vector")
+        # Its translations come along (and are cached with it): alt texts and pills use display_name.
+        .prefetch_related("style__translations")
         # "explicit" sorts before "learned" alphabetically; the ordering is spelled
         # out with a conditional so it does not depend on that accident.
         .order_by(_explicit_first(), "-weight", "style__sort_order", "style__name")
@@ -107,8 +109,47 @@ def set_explicit_styles(shopper: Shopper, styles: Iterable[Style]) -> None:
     transaction.on_commit(lambda: forget_style_and_events(shopper.key))
 
 
+# --- trying a style: for this session only, never recorded as a choice --------------------
+
+TRIAL_SESSION_KEY = "stylerec_trial_style"
+
+
+def try_style(request, style: Style | None) -> None:
+    """Show the shop in ``style`` for the rest of this session without recording a choice.
+
+    Trying all eight styles must not tell the recommender the shopper chose eight: a
+    trial lives in the session only, beats the shopper's own pick while it lasts, and
+    ends with :func:`end_trial` (or the session). ``None`` ends it too.
+    """
+    session = getattr(request, "session", None)
+    if session is None:
+        return
+    if style is None:
+        session.pop(TRIAL_SESSION_KEY, None)
+    else:
+        session[TRIAL_SESSION_KEY] = style.pk
+    forget_request_style(request)
+
+
+def end_trial(request) -> None:
+    """Back to the shopper's own style (or originals)."""
+    try_style(request, None)
+
+
+def trial_style(request) -> Style | None:
+    """The style this session is trying, if it is still active (one query, only while trying)."""
+    session = getattr(request, "session", None)
+    pk = session.get(TRIAL_SESSION_KEY) if session is not None else None
+    if not isinstance(pk, int):
+        return None
+    return Style.objects.filter(pk=pk, is_active=True).defer("style_vector").prefetch_related("translations").first()
+
+
 def style_for_request(request, shopper: Shopper | None) -> Style | None:
-    """``shopper_style`` memoised on the request, so a page's tags share one query."""
+    """The style a request's pages follow: a style being tried, else ``shopper_style``.
+
+    Memoised on the request, so a page's tags share one query.
+    """
     if request is None:
         return shopper_style(shopper)
     cache = getattr(request, _REQUEST_CACHE_ATTR, None)
@@ -118,7 +159,7 @@ def style_for_request(request, shopper: Shopper | None) -> Style | None:
     key = shopper.key if shopper is not None else None
     cached = cache.get(key, _MISSING)
     if cached is _MISSING:
-        cached = shopper_style(shopper)
+        cached = trial_style(request) or shopper_style(shopper)
         cache[key] = cached
     return cached
 

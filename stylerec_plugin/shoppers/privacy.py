@@ -17,6 +17,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from .cache import announce_change
+from .export import readable_export
 from .identity import Shopper, personalisation_enabled, set_personalisation
 
 APP_LABEL = "stylerec_plugin"
@@ -39,15 +40,20 @@ def _plain(value: Any) -> Any:
 
 
 def export_shopper_data(shopper: Shopper) -> dict[str, Any]:
-    """Everything the plugin stores about this shopper, as JSON-ready data."""
-    data: dict[str, Any] = {
-        "shopper": shopper.key,
-        "exported_at": timezone.now().isoformat(),
-    }
+    """Everything the plugin stores about this shopper, as JSON-ready data.
+
+    First what a shopper can read (an explanation, style and product names, dates and
+    events in plain words: :func:`~.export.readable_export`), then ``all_records``:
+    every stored row, per kind of record, for completeness.
+    """
+    data: dict[str, Any] = {"shopper": shopper.key, **readable_export(shopper)}
+    records: dict[str, list] = {}
     for model in shopper_models():
         columns = [field.attname for field in model._meta.concrete_fields]
         rows = model.objects.filter(shopper_key=shopper.key).order_by("pk").values(*columns)
-        data[model._meta.model_name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
+        records[model._meta.model_name] = [{k: _plain(v) for k, v in row.items()} for row in rows]
+    data["exported_at"] = timezone.now().isoformat()
+    data["all_records"] = records
     return data
 
 

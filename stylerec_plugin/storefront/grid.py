@@ -8,7 +8,9 @@ The ``{% stylerec_grid %}`` tag, the recommendations API and a shop's own views
    already has (:func:`product_grid`);
 3. one photo per product in the shopper's style, falling back to the original
    (a constant number of queries for the whole grid);
-4. an exposure recorded for an enrolled shopper, so experiments count what was shown.
+4. each card's reason in words for the page it is on (:mod:`.reasons`), and whether the
+   grid is personal at all;
+5. an exposure recorded for an enrolled shopper, so experiments count what was shown.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from ..models import Style
 from ..products import get_product_adapter
 from ..recommendations.serving import Recommendation, recommend
 from .photos import Photo, photos_for
+from .reasons import card_reason, is_personal
 from .state import StorefrontState, storefront_state
 
 
@@ -49,9 +52,13 @@ class Grid:
     state: StorefrontState
     style: Style | None  # the style the photos were asked in (None: originals or the shopper has none)
     products: list[Any] = field(init=False)
+    # True only when some card is there because of the shopper (what they looked at, shoppers
+    # like them, styles they chose): the one honest condition for a "Picked for you" heading.
+    personal: bool = field(init=False)
 
     def __post_init__(self) -> None:
         self.products = [item.product for item in self.items]
+        self.personal = any(is_personal(item.reason_code, self.state.personalise) for item in self.items)
 
 
 def recommended_grid(
@@ -78,7 +85,7 @@ def recommended_grid(
     recommendations = recommend(
         state.shopper, n=count, category=category, exclude_ids=exclude_ids, personalised=state.personalise
     )
-    items = _items(request, recommendations, shown, fallback, sizes)
+    items = _items(request, recommendations, shown, fallback, sizes, in_category=category is not None)
     return _shown(Grid(items=items, state=state, style=shown), surface)
 
 
@@ -91,7 +98,13 @@ def product_grid(request, products: Sequence[Any], *, surface: str, sizes: str |
 
 
 def _items(
-    request, recommendations: list[Recommendation], style: Style | None, fallback: Style | None, sizes: str | None
+    request,
+    recommendations: list[Recommendation],
+    style: Style | None,
+    fallback: Style | None,
+    sizes: str | None,
+    *,
+    in_category: bool = False,
 ) -> list[GridItem]:
     products = get_product_adapter()
     photos = photos_for([rec.product for rec in recommendations], style, fallback_style=fallback)
@@ -103,7 +116,7 @@ def _items(
             name=products.name(rec.product, request),
             price=products.price(rec.product, request),
             url=products.url(rec.product, request),
-            reason=str(rec.reason),
+            reason=card_reason(rec.product, str(rec.reason), rec.reason_code, in_category=in_category),
             reason_code=rec.reason_code,
             score=rec.score,
             position=position,

@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import CharField, DateTimeField, IntegerField, JSONField, Value
+from django.db.models import CharField, DateTimeField, IntegerField, Value
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
@@ -110,14 +110,19 @@ class PhotoFacts:
     width: int | None
     height: int | None
     source_hash: str
+    # Smaller copies of the original made by the worker, {"320": name}: the original's srcset.
+    copies: dict[str, str] = field(default_factory=dict)
 
 
 def photo_facts(product_ids: Iterable[int]) -> dict[int, PhotoFacts]:
     """What the pipeline recorded about each original photo, without opening any file (one query)."""
     rows = ProductPhoto.objects.filter(product_id__in=list(product_ids)).values_list(
-        "product_id", "width", "height", "source_hash"
+        "product_id", "width", "height", "source_hash", "original_copies"
     )
-    return {product_id: PhotoFacts(width, height, source_hash or "") for product_id, width, height, source_hash in rows}
+    return {
+        product_id: PhotoFacts(width, height, source_hash or "", copies or {})
+        for product_id, width, height, source_hash, copies in rows
+    }
 
 
 def enhance_style() -> Style | None:
@@ -131,10 +136,26 @@ def _srcset(candidates: list[tuple[str, int]]) -> str:
     return ", ".join(f"{url} {width}w" for url, width in candidates if width)
 
 
-def original_photo(product: Any, size: tuple[int | None, int | None] | None = None, *, reason: str = "") -> Photo:
+def original_photo(
+    product: Any,
+    size: tuple[int | None, int | None] | None = None,
+    *,
+    reason: str = "",
+    copies: dict[str, str] | None = None,
+) -> Photo:
+    """The product's own photo; ``copies`` (``PhotoFacts.copies``) make its srcset responsive."""
     url = get_product_adapter().photo_url(product)
     width, height = size or (None, None)
-    candidates = [(url, width)] if url and width else []
+    candidates = []
+    if url and width:
+        storage = variant_storage()
+        # Smaller copies first (names are stored, so no storage call), then the original itself.
+        candidates = [
+            (storage.url(name), int(copy_width))
+            for copy_width, name in sorted((copies or {}).items(), key=lambda item: int(item[0]))
+            if int(copy_width) < width
+        ]
+        candidates.append((url, width))
     return Photo(
         url=url,
         alt=get_product_adapter().name(product),
@@ -161,7 +182,7 @@ def variant_photo(product: Any, style: Style, variant: VariantFile) -> Photo:
     if style.kind == StyleKind.ENHANCE:
         alt = name
     else:
-        alt = _("%(product)s in the %(style)s style") % {"product": name, "style": style.name}
+        alt = _("%(product)s in the %(style)s style") % {"product": name, "style": style.display_name}
     return Photo(
         url=url,
         alt=alt,
@@ -211,7 +232,9 @@ def photos_for(
                 missing.append(owner)
             known = facts.get(owner)
             size = (known.width, known.height) if known is not None else None
-            chosen = original_photo(product, size, reason="not_ready" if style else "")
+            chosen = original_photo(
+                product, size, reason="not_ready" if style else "", copies=known.copies if known else None
+            )
         photos.append(chosen)
     if missing and notify_missing and style is not None:
         variants_missing.send(sender=Photo, style=style, product_ids=list(dict.fromkeys(missing)))
@@ -239,7 +262,7 @@ def facts_and_variants(
         "source_hash",
         Value(None, output_field=DateTimeField()),
         "pk",
-        Value(None, output_field=JSONField()),
+        "original_copies",
     )
     variant_rows = (
         RestyledImage.objects.filter(
@@ -255,7 +278,7 @@ def facts_and_variants(
         facts_rows.union(variant_rows, all=True)
     ):
         if style_id is None:
-            facts[product_id] = PhotoFacts(width, height, source_hash or "")
+            facts[product_id] = PhotoFacts(width, height, source_hash or "", renditions or {})
         else:
             candidates.append(
                 (product_id, style_id, name, width, height, version, source_hash, finished_at, pk, renditions)

@@ -7,6 +7,7 @@ Examples::
     {% stylerec_photo product %}                          {# the shopper's style #}
     {% stylerec_photo product style="great-wave" sizes="50vw" %}
     {% stylerec_photo product style="original" %}
+    {% stylerec_original_link product %}                  {# the true photo at full size, one tap away #}
 
 Every tag falls back quietly: no request, no style, a variant that is not
 ready, rejected or failed — the original photo and the default theme are shown.
@@ -24,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from ..models import Style
 from ..storefront.grid import GridItem, recommended_grid  # noqa: F401  (GridItem: its old home was here)
-from ..storefront.photos import photo_for
+from ..storefront.photos import original_photo, photo_facts, photo_for
 from ..storefront.state import storefront_state
 from ..themes import DEFAULT_THEME, FONT_STACKS, HEX_COLOUR, css_variables
 
@@ -78,8 +79,14 @@ def stylerec_grid(
     surface: str = "grid",
     exclude: Any = (),
     sizes: str = GRID_IMAGE_SIZES,
+    heading: str = "",
+    personal_heading: str = "",
 ) -> SafeString:
     """Render the shopper's recommended products with their restyled photos.
+
+    ``heading`` is shown above the grid; ``personal_heading`` ("Picked for you") replaces
+    it only when the grid holds something personal (``Grid.personal``), so a first-time
+    visitor is never told a popular list was picked for them.
 
     Template lookup: ``template_name`` if given, then ``stylerec/<style-slug>/grid.html``,
     then ``stylerec/grid.html``.
@@ -111,6 +118,8 @@ def stylerec_grid(
                 "style": shown_style,
                 "treatment": grid.state.treatment,
                 "personalised": grid.state.personalise,
+                "personal": grid.personal,
+                "heading": (personal_heading if grid.personal and personal_heading else heading),
                 "surface": surface,
                 "request": request,
             }
@@ -199,3 +208,24 @@ def stylerec_theme_inline(context, style: Any = None) -> str:
 def stylerec_current_style(context) -> Style | None:
     """``{% stylerec_current_style as style %}``: the style this page follows, or None."""
     return storefront_state(_request(context)).style
+
+
+@register.simple_tag
+def stylerec_original_link(product: Any, text: str = "", css_class: str = "") -> SafeString:
+    """A link to the product's own photo at full size: the file as the shop uploaded it.
+
+    A restyled photo stands in for the product's own, so a shopper must be able to
+    check the real colours in one tap; a plain link is keyboard- and screen-reader
+    friendly and works without JavaScript. Nothing is rendered when there is no photo.
+    """
+    if product is None:
+        return mark_safe("")
+    facts = photo_facts([product.pk]).get(product.pk)
+    photo = original_photo(product, (facts.width, facts.height) if facts is not None else None)
+    if not photo.url:
+        return mark_safe("")
+    return mark_safe(  # noqa: S308 - the template autoescapes its own output
+        render_to_string(
+            "stylerec/original_link.html", {"photo": photo, "text": text, "css_class": css_class}
+        )
+    )

@@ -87,7 +87,7 @@ def test_shop_pages_have_no_serious_accessibility_violations_in_any_demo_theme(
         # The shopper picks the theme and has something in the cart (so the cart page has a table).
         viewport(*DESKTOP)
         load(browser, f"{url}/styles/")
-        browser.find_element("css selector", f'section[data-style="{style_slug}"] button.pick').click()
+        browser.find_element("css selector", f'section[data-style="{style_slug}"] button.use').click()
         wait_for(lambda slug=style_slug: browser.find_elements(
             "css selector", f'section[data-style="{slug}"].is-favourite'), "the picked style")
         if style_slug == themes[0]:

@@ -85,15 +85,29 @@ def test_phone_layout_two_columns_buy_box_menu_and_no_overflow(
     unavailable = browser.find_element("css selector", ".flip-button.is-unavailable")
     assert "hides the product" in unavailable.text and unavailable.is_displayed()
     # Flipping between styles never moves the buttons under the finger.
-    before = rects(browser, ".flip-button, #add-to-cart")
+    controls = ".flip-button, #add-to-cart, a.stylerec-original-link"
+    before = rects(browser, controls)
+    assert len(before) == len(browser.find_elements("css selector", ".flip-button")) + 2
     for slug in ("original", shop["styles"][0].slug, "original", shop["styles"][2].slug):
         browser.find_element("css selector", f'a.flip-button[data-style="{slug}"]').click()
         wait_for(lambda s=slug: browser.find_element("css selector", "img.flip-image").get_attribute(
             "data-stylerec-style") == s, f"the {slug} photo")
-        assert rects(browser, ".flip-button, #add-to-cart") == before, f"buttons moved after showing {slug}"
+        assert rects(browser, controls) == before, f"buttons moved after showing {slug}"
     full_page_screenshot(browser, artifacts / "390-product-flipped.png", MOBILE[0])
 
+    # Trying a style on a phone: the banner says so, with both ways out, and nothing fails axe.
+    load(browser, f"{url}/styles/")
+    tried = shop["styles"][3]
+    browser.find_element("css selector", f'section[data-style="{tried.slug}"] button.try').click()
+    note = wait_for(lambda: browser.find_elements("css selector", ".trial-note"), "the trial banner")[0]
+    assert tried.display_name in note.text and browser.find_element("id", "end-trial").is_displayed()
+    assert not run_axe(browser, axe_source) and sideways_overflow(browser) <= 0
+    full_page_screenshot(browser, artifacts / "390-style-picker-trying.png", MOBILE[0])
+    browser.find_element("id", "end-trial").click()
+    wait_for(lambda: not browser.find_elements("css selector", ".trial-note"), "the trial to end")
+
     # Some history, so the your-data tables have rows; then every page at 390 and at 320 px.
+    load(browser, f"{url}{pages['product']}")
     browser.find_element("id", "add-to-cart").click()
     wait_for(lambda: browser.find_elements("css selector", "table.cart tbody tr"), "a line in the cart")
     for width in (MOBILE[0], 320):

@@ -11,6 +11,8 @@ import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
 from PIL import Image, ImageEnhance, ImageFilter, ImageOps
+from selenium.webdriver.common.action_chains import ActionChains
+from selenium.webdriver.common.keys import Keys
 
 from demo_shop.catalog.models import Category, Product
 from stylerec_plugin.models import Interaction, ProductPhoto, RestyledImage, Style, StyleKind
@@ -114,7 +116,7 @@ def test_new_shopper_picks_a_style_flips_a_product_and_turns_personalisation_off
     browser.get(f"{url}/styles/")
     wait_for(lambda: _all_loaded(browser), message="swatches to load")
     shot("2-style-picker")
-    browser.find_element(by_css, 'section[data-style="great-wave"] button.pick').click()
+    browser.find_element(by_css, 'section[data-style="great-wave"] button.use').click()
     wait_for(lambda: _header_colour(browser) == WAVE_PRIMARY, message="the Great Wave theme")
     header = browser.find_element(by_css, ".site-header").value_of_css_property("background-color")
     assert header in ("rgba(18, 52, 86, 1)", "rgb(18, 52, 86)")
@@ -149,6 +151,17 @@ def test_new_shopper_picks_a_style_flips_a_product_and_turns_personalisation_off
         message="the click event with the style shown",
     )
     assert click.user.username == "newshopper"
+
+    # The true photo is one key press away, at full size, and the flip did not move the link.
+    link = browser.find_element(by_css, "a.stylerec-original-link")
+    browser.execute_script("arguments[0].focus()", link)
+    assert browser.switch_to.active_element == link  # reachable from the keyboard
+    ActionChains(browser).send_keys(Keys.ENTER).perform()
+    wait_for(lambda: browser.current_url.endswith(product.image.url), message="the full-size original")
+    natural = browser.execute_script("return document.images[0].naturalWidth")
+    assert natural == product.stylerec_photo.width
+    shot("5b-true-photo")
+    browser.back()
 
     # 5. Switch personalisation off: originals and the default theme everywhere.
     browser.get(f"{url}/your-data/")

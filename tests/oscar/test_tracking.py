@@ -131,7 +131,7 @@ def test_an_opted_out_guest_is_not_tracked_and_can_export_and_delete(shop):
     assert events(client) == [(shop.atlas.pk, "view")]  # nothing after the opt-out
     exported = client.get(f"{API}/me/data/").json()
     assert exported["shopper"] == guest_key(client)
-    assert [row["product_id"] for row in exported["interaction"]] == [shop.atlas.pk]
+    assert [row["product_id"] for row in exported["all_records"]["interaction"]] == [shop.atlas.pk]
     deleted = client.delete(f"{API}/me/data/", **csrf_headers(client)).json()["deleted"]
     assert deleted["interaction"] == 1
     assert events(client) == []

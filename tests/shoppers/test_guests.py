@@ -67,7 +67,7 @@ def test_a_guest_cookie_instead_of_a_session(product):
         post_event(client, product, "cart")  # the cookie, not a new guest
         assert set(Interaction.objects.values_list("shopper_key", flat=True)) == {first}
         exported = client.get(f"{API}/me/data/").json()
-        assert exported["shopper"] == first and len(exported["interaction"]) == 2
+        assert exported["shopper"] == first and len(exported["all_records"]["interaction"]) == 2
 
 
 def test_signing_in_merges_a_cookie_guest_and_removes_the_cookie(product):

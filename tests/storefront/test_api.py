@@ -255,7 +255,7 @@ def test_my_data_export_and_delete_touch_only_my_rows(products, wave):
     record_interaction(shopper_of(bob), products[1], "view")
     exported = alice.get(f"{API}/me/data/").json()
     assert exported["shopper"] == shopper_of(alice).key
-    assert [row["product_id"] for row in exported["interaction"]] == [products[0].pk]
+    assert [row["product_id"] for row in exported["all_records"]["interaction"]] == [products[0].pk]
     response = alice.delete(f"{API}/me/data/", **csrf(alice))
     assert response.status_code == 200
     assert response.json()["deleted"]["interaction"] == 1

@@ -9,7 +9,7 @@ import re
 import pytest
 
 from demo_shop.catalog.models import Category, Order
-from stylerec_plugin.models import ProductPhoto, StyleTranslation
+from stylerec_plugin.models import ProductPhoto, RestyledImage, StylePreference, StyleTranslation
 from stylerec_plugin.shoppers import Shopper, explicit_styles
 
 pytestmark = pytest.mark.django_db
@@ -19,33 +19,72 @@ def shopper_of(client) -> Shopper:
     return Shopper.for_session(client.session.session_key)
 
 
+def trial_note(page: str) -> str | None:
+    found = re.search(r'<p class="trial-note" role="status">([^<]+)<', page)
+    return found.group(1).strip() if found else None
+
+
 @pytest.fixture
 def styles(make_style):
     return [make_style(slug) for slug in ("great-wave", "starry-night", "sepia-oil", "warm-retro")]
 
 
-def test_trying_styles_one_after_another_keeps_one_current_style(client, products, styles):
+def test_trying_styles_records_no_choice_and_the_shop_follows_the_try(client, products, styles, make_variant):
+    for product in products:
+        make_variant(product, styles[1])
     for style in styles:
-        client.post("/styles/", {"favourite": style.slug})
-    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["warm-retro"]  # not four chosen styles
+        client.post("/styles/", {"try": style.slug})
+    assert explicit_styles(shopper_of(client)) == []  # four tries are not four chosen styles
+    assert not StylePreference.objects.exists()
     page = client.get("/styles/").content.decode()
-    assert page.count('type="checkbox" name="liked"') == len(styles) - 1  # the current one is not a like
-    assert "checked" not in page
+    assert trial_note(page) == "You are trying Warm Retro for this visit. Nothing is saved." and "checked" not in page
+    client.post("/styles/", {"try": "starry-night"})
+    home = client.get("/").content.decode()
+    assert '<style id="stylerec-theme" data-stylerec-style="starry-night">' in home
+    assert home.count('data-stylerec-style="starry-night"') >= 6  # the grid's photos follow the try
+    client.post("/styles/", {"end_trial": "1"})
+    assert '<style id="stylerec-theme" data-stylerec-style="original">' in client.get("/").content.decode()
 
 
-def test_liking_is_separate_from_trying(client, products, styles):
+def test_a_try_lasts_for_the_visit_only(client, products, styles):
+    from django.test import Client
+
+    client.post("/styles/", {"try": "great-wave"})
+    assert 'data-stylerec-style="great-wave">' in client.get("/").content.decode()
+    assert 'data-stylerec-style="original">' in Client().get("/").content.decode()  # another visit: no trace
+
+
+def test_using_a_style_records_it_and_keeps_only_what_is_ticked(client, products, styles):
     wave, starry, sepia, _retro = styles
-    client.post("/styles/", {"favourite": wave.slug})
-    client.post("/styles/", {"save_likes": "1", "liked": [starry.slug, sepia.slug]})
-    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["great-wave", "starry-night", "sepia-oil"]
-    page = client.get("/styles/").content.decode()
-    assert re.search(r'value="starry-night" checked', page) and re.search(r'value="sepia-oil" checked', page)
-    # Trying another style keeps the ticked likes and drops the earlier try.
-    client.post("/styles/", {"favourite": sepia.slug, "liked": [starry.slug]})
-    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["sepia-oil", "starry-night"]
-    # Unticking everything and saving keeps only the style being shown.
-    client.post("/styles/", {"save_likes": "1"})
+    client.post("/styles/", {"try": starry.slug})
+    client.post("/styles/", {"use": wave.slug})
+    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["great-wave"]  # the earlier try is not kept
+    assert trial_note(client.get("/styles/").content.decode()) is None  # using ends the try
+    client.post("/styles/", {"use": sepia.slug})
+    # Using another style does not keep earlier picks ticked: great-wave was not ticked.
     assert [s.slug for s in explicit_styles(shopper_of(client))] == ["sepia-oil"]
+    client.post("/styles/", {"use": starry.slug, "liked": [wave.slug]})
+    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["starry-night", "great-wave"]
+    page = client.get("/styles/").content.decode()
+    assert re.search(r'value="great-wave" checked', page)
+    assert page.count(" checked") == 1  # the chosen style is shown as such, not as a like
+    assert re.search(r'data-style="starry-night"[^>]*>\s*<h2[^>]*>Starry Night<span class="badge">Your style', page)
+
+
+def test_liking_is_separate_from_trying_and_using(client, products, styles):
+    wave, starry, sepia, _retro = styles
+    client.post("/styles/", {"use": wave.slug})
+    client.post("/styles/", {"try": sepia.slug})
+    client.post("/styles/", {"save_likes": "1", "liked": [starry.slug]})
+    # Saving likes keeps the chosen style and the try, and records no choice for the style being tried.
+    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["great-wave", "starry-night"]
+    note = trial_note(client.get("/styles/").content.decode())
+    assert note == "You are trying Sepia Oil for this visit. Nothing is saved."
+    client.post("/styles/", {"save_likes": "1"})  # nothing ticked: only the chosen style is left
+    assert [s.slug for s in explicit_styles(shopper_of(client))] == ["great-wave"]
+    client.post("/styles/", {"originals": "1"})
+    assert explicit_styles(shopper_of(client)) == []
+    assert 'data-stylerec-style="original">' in client.get("/").content.decode()  # the try ended too
 
 
 def test_picker_samples_one_product_per_category_best_photos_first(
@@ -164,15 +203,6 @@ def test_favicon_never_answers_404(client):
     assert response.status_code == 301 and response["Location"] == "/static/shop/favicon.svg"
 
 
-def test_home_says_picked_for_you_only_when_something_is_personal(client, products, make_style):
-    assert "Popular right now" in client.get("/").content.decode()
-    assert "Picked for you" not in client.get("/").content.decode()
-    client.get(f"/product/{products[0].slug}/")  # a view: now there is history
-    assert "Picked for you" in client.get("/").content.decode()
-    client.post("/your-data/", {"action": "personalisation_off"})
-    assert "Popular right now" in client.get("/").content.decode()
-
-
 def test_product_page_says_why_a_style_is_missing_in_visible_text(client, products, make_style, make_variant):
     starry = make_style("starry-night")
     wave = make_style("great-wave")
@@ -183,3 +213,59 @@ def test_product_page_says_why_a_style_is_missing_in_visible_text(client, produc
                      r'<span class="flip-why">hides the product, not shown</span>', page)
     assert re.search(r'data-style="great-wave">.*?<span class="flip-why">being made…</span>', page)
     assert "title=" not in page.split('class="flip-buttons"')[1].split("</div>")[0]  # no tooltip-only text
+
+
+def test_the_true_photo_is_one_tap_away_on_the_product_page(client, products, make_style, make_variant):
+    wave = make_style("great-wave")
+    make_variant(products[0], wave)
+    client.post("/styles/", {"use": wave.slug})
+    page = client.get(f"/product/{products[0].slug}/").content.decode()
+    assert 'class="stylerec-photo flip-image" data-stylerec-style="great-wave"' in page  # the restyle is shown big
+    link = re.search(
+        r'<a class="stylerec-original-link true-photo" href="([^"]+)"[^>]*>([^<]+)<span[^>]*>([^<]+)', page
+    )
+    assert link, "a link to the real photo"
+    assert link.group(1) == products[0].image.url  # the shop's own file, at full size
+    assert link.group(2).strip() == "See the real photo" and link.group(3) == "(64 × 48 px)"
+
+
+def test_the_original_link_tag_works_for_any_shop(products):
+    from django.template import Context, Template
+
+    html = Template("{% load stylerec %}{% stylerec_original_link product %}").render(
+        Context({"product": products[1]})
+    )
+    assert f'href="{products[1].image.url}"' in html and "See the real photo at full size" in html
+    assert Template("{% load stylerec %}{% stylerec_original_link None %}").render(Context({})) == ""
+
+
+def test_translated_style_names_reach_pills_alt_texts_and_the_api(client, products, make_style, make_variant):
+    wave = make_style("great-wave", name="Great Wave", description="Deep blues and foam.")
+    StyleTranslation.objects.create(style=wave, language="zh-hans", name="神奈川冲浪里", description="深蓝与浪花。")
+    for product in products:
+        make_variant(product, wave)
+    client.post("/i18n/setlang/", {"language": "zh-hans", "next": "/"})
+    client.post("/styles/", {"use": wave.slug})
+    home = client.get("/").content.decode()
+    assert len(re.findall(r'alt="Product \d+（神奈川冲浪里 风格）"', home)) == len(products)
+    assert "Great Wave" not in home
+    product_page = client.get(f"/product/{products[0].slug}/").content.decode()
+    assert 'data-name="神奈川冲浪里"' in product_page and "Great Wave" not in product_page
+    api = client.get("/stylerec/api/styles/great-wave/", HTTP_ACCEPT_LANGUAGE="zh-hans").json()
+    assert api["name"] == "Great Wave"  # what the admin entered, for writing back
+    assert api["display_name"] == "神奈川冲浪里" and api["display_description"] == "深蓝与浪花。"
+    prefs = client.get("/stylerec/api/me/preferences/").json()
+    assert prefs["explicit"][0]["style_name"] == "神奈川冲浪里"
+
+
+def test_a_sample_file_narrower_than_200_px_is_not_shown_in_the_picker(client, make_product, make_style, make_variant):
+    wave = make_style("great-wave")
+    sharp, blurred = make_product("Sharp vase"), make_product("Tiny vase")
+    ProductPhoto.objects.filter(product=sharp).update(quality_score=0.6, width=800)
+    ProductPhoto.objects.filter(product=blurred).update(quality_score=0.9, width=800)
+    make_variant(sharp, wave)
+    make_variant(blurred, wave)
+    RestyledImage.objects.filter(product=blurred).update(width=150, height=112)
+    page = client.get("/styles/").content.decode()
+    samples = re.findall(r'alt="([^"]+) in the Great Wave style"[^>]*class="stylerec-photo swatch"', page)
+    assert samples == ["Sharp vase"]  # the better photo's restyle is 150 px wide: it would be blurred at 200

@@ -29,7 +29,7 @@ def test_home_shows_the_personalised_grid_and_follows_a_picked_style(client, sho
     page = client.get("/").content.decode()
     assert page.count("stylerec-card") >= 6
     assert 'data-stylerec-style="great-wave"' not in page  # no style yet: originals
-    response = client.post("/styles/", {"favourite": "great-wave"}, follow=True)
+    response = client.post("/styles/", {"use": "great-wave"}, follow=True)
     assert b"--stylerec-primary: #123456;" in response.content  # the picker page itself is re-themed
     page = client.get("/").content.decode()
     assert '<style id="stylerec-theme" data-stylerec-style="great-wave">' in page
@@ -40,7 +40,7 @@ def test_style_picker_shows_swatches_and_keeps_liked_styles(client, shop, wave, 
     page = client.get("/styles/").content.decode()
     assert 'data-style="great-wave"' in page and 'data-style="starry-night"' in page
     assert page.count('class="stylerec-photo swatch"') == 2  # one per category: 1 wave + 1 starry
-    client.post("/styles/", {"favourite": "starry-night", "liked": ["great-wave", "starry-night"]})
+    client.post("/styles/", {"use": "starry-night", "liked": ["great-wave", "starry-night"]})
     prefs = StylePreference.objects.filter(shopper_key=shopper_of(client).key).order_by("-weight")
     assert [p.style.slug for p in prefs] == ["starry-night", "great-wave"]
     client.post("/styles/", {"originals": "1"})
@@ -80,7 +80,7 @@ def test_category_page_lists_paged_products_and_recommends_only_unlisted_ones(cl
 
 
 def test_your_data_page_switches_personalisation_and_exports_and_deletes(client, shop, wave):
-    client.post("/styles/", {"favourite": "great-wave"})
+    client.post("/styles/", {"use": "great-wave"})
     client.get(f"/product/{shop[0].slug}/")
     page = client.get("/your-data/").content.decode()
     assert "Great Wave" in page and shop[0].name in page
@@ -92,7 +92,7 @@ def test_your_data_page_switches_personalisation_and_exports_and_deletes(client,
     assert download["Content-Disposition"].startswith("attachment")
     data = json.loads(download.content)
     assert data["shopper"] == shopper_of(client).key
-    assert data["stylepreference"][0]["style_id"] == wave.pk
+    assert data["all_records"]["stylepreference"][0]["style_id"] == wave.pk
     client.post("/your-data/", {"action": "delete"})
     key = shopper_of(client).key
     assert not Interaction.objects.filter(shopper_key=key).exists()
@@ -107,5 +107,5 @@ def test_shop_speaks_simplified_chinese(client, shop):
     assert "选择风格" in page or "风格" in page
     assert "风格" in client.get("/styles/").content.decode()
     # The plugin's own strings are translated too (the alt text of a restyled photo).
-    client.post("/styles/", {"favourite": "great-wave"})
+    client.post("/styles/", {"use": "great-wave"})
     assert "Great Wave 风格" in client.get("/").content.decode()
