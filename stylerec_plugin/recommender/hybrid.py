@@ -27,8 +27,12 @@ import scipy.sparse as sp
 
 from .choice import (
     DEFAULT_TIME_BUDGET_SECONDS,
+    EASE_ITEM_LIMIT,
     FIXED,
+    MEMORY_LIMIT,
+    NO_WEIGHT,
     SKIPPED,
+    TIME_BUDGET,
     UNUSED,
     USED,
     CandidateReport,
@@ -217,21 +221,22 @@ class HybridRecommender:
         # Small data sets give noisy validation scores: average over several splits.
         return 3 if len(train) < 20_000 else 1
 
-    def _limit_reason(self, part: str, train: Pairs) -> str:
-        """Why ``part`` must not be fitted at all on ``train`` (empty: it may)."""
+    def _limit_reason(self, part: str, train: Pairs) -> tuple[str, str]:
+        """Why ``part`` must not be fitted at all on ``train``: (reason code, words); ("", "") if it may."""
         if part in ("style", "popular"):
-            return ""
+            return "", ""
         n_users, n_items, n_pairs = train.n_users, train.n_items, len(train)
         if part == "ease" and EASE.system_size(n_users, n_items) > self.limits.ease_max_items:
             size = f"{n_items:,} items" if n_items <= n_users else f"{n_items:,} items and {n_users:,} shoppers"
-            return (
+            return EASE_ITEM_LIMIT, (
                 f"{size} > limit {self.limits.ease_max_items:,} "
                 f"(would need ~{format_bytes(ease_bytes(n_items, n_users))})"
             )
         needed = self._new_scorer(part, self._candidates(part)[0]).estimate_bytes(n_users, n_items, n_pairs)
         if needed > self.limits.memory():
-            return f"would need ~{format_bytes(needed)} > memory limit {format_bytes(self.limits.memory())}"
-        return ""
+            limit = format_bytes(self.limits.memory())
+            return MEMORY_LIMIT, f"would need ~{format_bytes(needed)} > memory limit {limit}"
+        return "", ""
 
     def _make_rounds(self, train: Pairs) -> list[_Round]:
         rounds = []
@@ -267,7 +272,7 @@ class HybridRecommender:
         choice.parts = [reports[part] for part in self.parts]
         self.choice = choice
         for part in self.parts:
-            reports[part].reason = self._limit_reason(part, train)
+            reports[part].reason_code, reports[part].reason = self._limit_reason(part, train)
         active = [part for part in self.parts if not reports[part].reason]
 
         rounds = self._make_rounds(train) if len(train) else []
@@ -339,6 +344,7 @@ class HybridRecommender:
                 report.status = USED
             else:
                 report.status, report.reason = UNUSED, "no weight in the validation blend"
+                report.reason_code = NO_WEIGHT
             if report.weight == 0 and part not in ("style", "popular") and not self.refit_unweighted:
                 continue
             say(f"fitting {part}")
@@ -397,6 +403,7 @@ class HybridRecommender:
                 left = deadline - time.perf_counter()
                 if needed > left:
                     if fitted is None:
+                        report.reason_code = TIME_BUDGET
                         report.reason = (
                             f"estimated {_seconds(needed)} for its validation fit and refit > "
                             f"{_seconds(max(left, 0.0))} left of the {budget:g} s budget"
