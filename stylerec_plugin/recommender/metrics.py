@@ -105,7 +105,10 @@ def top_k(
         block = block.tocoo()
         scores[block.row, block.col] = -np.inf
     k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    if k <= 0:
+        return np.full((scores.shape[0], 0), -1, dtype=np.int64)
+    # The k largest sit at the end after partitioning at n - k (no negated copy of the block).
+    part = np.argpartition(scores, scores.shape[1] - k, axis=1)[:, scores.shape[1] - k :]
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.argsort(-part_scores, axis=1, kind="stable")
     best = np.take_along_axis(part, order, axis=1)
