@@ -30,6 +30,7 @@ from .choice import (
     EASE_ITEM_LIMIT,
     FIXED,
     MEMORY_LIMIT,
+    NO_DATA,
     NO_WEIGHT,
     SKIPPED,
     TIME_BUDGET,
@@ -238,6 +239,9 @@ class HybridRecommender:
         if part in ("style", "popular"):
             return "", ""
         n_users, n_items, n_pairs = train.n_users, train.n_items, len(train)
+        if n_pairs == 0:
+            # Nothing to factorise (a new shop): style and popularity still make the lists.
+            return NO_DATA, "no interactions to learn from yet"
         if part == "ease" and EASE.system_size(n_users, n_items) > self.limits.ease_max_items:
             size = f"{n_items:,} items" if n_items <= n_users else f"{n_items:,} items and {n_users:,} shoppers"
             return EASE_ITEM_LIMIT, (

@@ -115,3 +115,16 @@ def test_system_checks_catch_bad_training_cost_settings(settings):
     assert [p.id for p in problems] == ["stylerec.W030"] and "20,000 products" in problems[0].msg
     stylerec(settings, TRAINING_TIME_BUDGET=60.0, EASE_MAX_ITEMS=0, TRAINING_MEMORY_LIMIT=None)
     assert check_recommender() == []
+
+
+def test_a_shop_without_interactions_says_why_no_collaborative_part_was_fitted(
+    shop, settings, django_capture_on_commit_callbacks
+):
+    stylerec(settings, COLLABORATIVE_ALGORITHM="auto")
+    with django_capture_on_commit_callbacks(execute=True):
+        model = train()
+    model.refresh_from_db()
+    assert model.training_choice["skipped"] == {
+        name: "no interactions to learn from yet" for name in ("ease", "als", "implicit_svd")
+    }
+    assert {p["reason_code"] for p in model.training_choice["parts"] if p["status"] == "skipped"} == {"no_data"}
