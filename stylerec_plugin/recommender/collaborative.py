@@ -214,6 +214,7 @@ class NegativeSamplingTrainset(Trainset):
     """
 
     CHUNK = 1 << 20
+    DENSE_MAP_CELLS = 1 << 26
 
     def __init__(self, positives: sp.csr_matrix, ratio: float, seed: int) -> None:
         positives = positives.tocsr().astype(np.float32)
@@ -253,6 +254,12 @@ class NegativeSamplingTrainset(Trainset):
         self._negative_slots = np.flatnonzero(~is_positive)
         self._negative_users = slot_user[self._negative_slots].astype(np.int64)
         self._positive_keys = np.repeat(np.arange(n_users, dtype=np.int64), n_positive) * n_items + positives.indices
+        # Up to 64M cells a dense map answers "is this pair a positive?" in one lookup,
+        # several times cheaper than a binary search of the keys (MovieLens: 1.6M cells).
+        self._positive_map = None
+        if n_users * n_items <= self.DENSE_MAP_CELLS:
+            self._positive_map = np.zeros(n_users * n_items, dtype=bool)
+            self._positive_map[self._positive_keys] = True
         # Lists of shared Python objects: 8 bytes a slot, built once.
         self._users = np.arange(n_users).astype(object)[slot_user].tolist()
         self._targets = np.array([0.0, 1.0], dtype=object)[is_positive.astype(np.int64)].tolist()
@@ -270,8 +277,11 @@ class NegativeSamplingTrainset(Trainset):
             if not len(redraw) or not len(keys):
                 return items, None
             wanted = users[redraw] * n_items + items[redraw]
-            where = np.searchsorted(keys, wanted).clip(max=len(keys) - 1)
-            redraw = redraw[keys[where] == wanted]
+            if self._positive_map is not None:
+                redraw = redraw[self._positive_map[wanted]]
+            else:
+                where = np.searchsorted(keys, wanted).clip(max=len(keys) - 1)
+                redraw = redraw[keys[where] == wanted]
             items[redraw] = self.rng.integers(0, n_items, size=len(redraw))
         # Users who have nearly every item: drop what still collides.
         return items, redraw if len(redraw) else None
