@@ -478,10 +478,11 @@ class HybridRecommender:
         def judge(weights: Sequence[float]) -> float:
             return float(np.mean([board.ndcg(weights) for board in boards]))
 
-        # Every part a grid of fifths (56 points for four parts, 126 for five), refined by
-        # moves of 0.1 then 0.05: on MovieLens it finds the grid of tenths' weights at a
-        # third of the cost (docs/recommender.md, "What the evaluation costs").
-        steps, refinements = 5, (0.1, 0.05)
+        # Up to four parts a grid of tenths (286 points); more parts a grid of fifths
+        # refined twice, since a grid of tenths grows too fast (1,001 points for five).
+        # (A grid of fifths refined for four parts too cost a third as much, but moved
+        # MovieLens' hybrid from 0.5000 to 0.4999: docs/benchmarks.md.)
+        steps, refinements = (10, (0.05,)) if len(parts) <= 4 else (5, (0.1, 0.05))
         scored = [(judge(w), w) for w in simplex_grid(len(parts), steps)]
         top_ndcg, top_weights = max(scored, key=lambda item: item[0])
         # Refine: move a small step of weight between two parts while that helps.
