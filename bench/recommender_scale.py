@@ -3,6 +3,7 @@
     .venv/bin/python bench/recommender_scale.py                      # 100k shoppers, 10k products, 1M events
     .venv/bin/python bench/recommender_scale.py --best               # + the best setting found at any cost
     .venv/bin/python bench/recommender_scale.py --no-choice --svd-grid 10:2,20:4,30:6   # implicit SVD alone
+    .venv/bin/python bench/recommender_scale.py --data movielens-100k --no-choice --als-grid 16:20:4,64:50:8
     .venv/bin/python bench/recommender_scale.py --ease-memory 2000,5000,10000,20000
     .venv/bin/python bench/recommender_scale.py --shoppers 1000000 --products 100000 \
         --interactions 10000000 --precompute-sample 20000                    # the 10x run
@@ -38,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from stylerec_plugin.recommender import data  # noqa: E402
 from stylerec_plugin.recommender.choice import PartLimits  # noqa: E402
-from stylerec_plugin.recommender.collaborative import EASE, ImplicitSVD  # noqa: E402
+from stylerec_plugin.recommender.collaborative import ALS, EASE, ImplicitSVD  # noqa: E402
 from stylerec_plugin.recommender.hybrid import REASON_FOR_PART, HybridRecommender, fit_hybrid  # noqa: E402
 from stylerec_plugin.recommender.metrics import ranking_metrics, top_k  # noqa: E402
 from stylerec_plugin.recommender.synthetic import make_shop  # noqa: E402
@@ -178,6 +179,25 @@ def svd_grid(args, train, test) -> None:
         )
 
 
+def als_grid(args, train, test) -> None:
+    """ALS alone: held-out quality against fit time for factors x regularisation x alpha (x iterations)."""
+    users = np.unique(test.users)
+    defaults = ALS.default_params
+    print("\n== ALS alone, held-out NDCG@10 ==")
+    print(f"  {'factors':>7} {'reg':>6} {'alpha':>6} {'iters':>5} {'NDCG@10':>8} {'fit s':>7} {'CPU s':>7}")
+    for setting in args.als_grid.split(","):
+        values = setting.split(":")
+        factors, reg, alpha = int(values[0]), float(values[1]), float(values[2])
+        iterations = int(values[3]) if len(values) > 3 else defaults["iterations"]
+        scorer = ALS(factors=factors, reg=reg, alpha=alpha, iterations=iterations).fit(train)
+        ndcg = held_out_ndcg(scorer, train, test, users)
+        print(
+            f"  {factors:>7} {reg:>6g} {alpha:>6g} {iterations:>5} {ndcg:8.4f} "
+            f"{scorer.fit_seconds:7.1f} {scorer.fit_cpu_seconds:7.1f}",
+            flush=True,
+        )
+
+
 def ease_memory(sizes: str) -> None:
     """EASE^R alone at several catalogue sizes, each in a fresh process (so max RSS is its own)."""
     print("\n== EASE^R fit (primal form): items, seconds, peak memory ==")
@@ -248,6 +268,9 @@ def main() -> None:
     parser.add_argument(
         "--svd-grid", metavar="E:N[:LR[:REG[:F]]],...", help="implicit SVD alone: epochs:negatives[:lr[:reg[:factors]]]"
     )
+    parser.add_argument(
+        "--als-grid", metavar="F:REG:ALPHA[:ITERS],...", help="ALS alone: factors:reg:alpha[:iterations]"
+    )
     parser.add_argument("--ease-memory", metavar="ITEMS,...", help="EASE^R's time and memory at these sizes")
     parser.add_argument("--ease-one", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--top-n", type=int, default=100)
@@ -302,6 +325,8 @@ def main() -> None:
     )
     if args.svd_grid:
         svd_grid(args, train, test)
+    if args.als_grid:
+        als_grid(args, train, test)
     runs = []
     if not args.no_choice:
         runs.append((f"fit_hybrid, {args.time_budget:g} s budget", args.time_budget, {}))

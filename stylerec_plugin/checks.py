@@ -8,6 +8,8 @@ from django.core.checks import Error, Tags, Warning, register
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.db import models
 
+# The recommender's checks (E030-E035, W030) live in their own module; importing registers them.
+from .checks_recommender import check_recommender  # noqa: F401
 from .conf import DEFAULTS, settings
 from .products import AdapterSettingError, get_product_adapter, import_callable, is_dotted_path, resolve_gallery
 
@@ -376,41 +378,6 @@ def check_pipeline(app_configs=None, **kwargs) -> list:
                 f"STYLEREC['STALE_RUNNING_AFTER'] ({stale}s) is not longer than JOB_TIMEOUT ({timeout}s).",
                 hint="A job still working would be taken for dead and run twice; make it longer than JOB_TIMEOUT.",
                 id="stylerec.W020",
-            )
-        )
-    return problems
-
-
-@register()
-def check_recommender(app_configs=None, **kwargs) -> list:
-    """Recommender settings (added by the recommender; ids E030-E032)."""
-    from .recommender.collaborative import COLLABORATIVE_ALGORITHMS, parse_algorithms
-
-    problems = []
-    algorithm = settings.COLLABORATIVE_ALGORITHM
-    try:
-        parse_algorithms(algorithm)
-    except (ValueError, AttributeError, TypeError):
-        problems.append(
-            Error(
-                f"STYLEREC['COLLABORATIVE_ALGORITHM'] is {algorithm!r}.",
-                hint=f"Use one of {', '.join(COLLABORATIVE_ALGORITHMS)}, or several joined with '+'.",
-                id="stylerec.E030",
-            )
-        )
-    top_n = settings.TOP_N
-    if not isinstance(top_n, int) or isinstance(top_n, bool) or not 1 <= top_n <= 1000:
-        problems.append(
-            Error(f"STYLEREC['TOP_N'] is {top_n!r}.", hint="Use a whole number from 1 to 1000.", id="stylerec.E031")
-        )
-    half_life = settings.DECAY_HALF_LIFE_DAYS
-    bad_number = isinstance(half_life, bool) or not isinstance(half_life, int | float)
-    if half_life is not None and (bad_number or half_life < 0):
-        problems.append(
-            Error(
-                f"STYLEREC['DECAY_HALF_LIFE_DAYS'] is {half_life!r}.",
-                hint="Use a number of days (0 or None: no time decay).",
-                id="stylerec.E032",
             )
         )
     return problems

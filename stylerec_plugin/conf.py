@@ -72,7 +72,17 @@ DEFAULTS: dict[str, Any] = {
     "DECAY_HALF_LIFE_DAYS": 30.0,
     "TOP_N": 100,
     "EXCLUDE_PURCHASED": True,
-    "COLLABORATIVE_ALGORITHM": "implicit_svd",
+    # "auto": EASE^R, ALS and Surprise's implicit SVD, each used when validation, the
+    # limits below and the time budget allow; or one or more names joined with "+".
+    "COLLABORATIVE_ALGORITHM": "auto",
+    # Wall seconds one training may spend fitting, validation search included (None: no
+    # limit); a part whose probe-estimated cost does not fit is skipped, with the reason.
+    "TRAINING_TIME_BUDGET": 300,
+    # EASE^R holds a dense items x items float32 matrix: 20,000 items is ~1.6 GB
+    # (measured, docs/recommender.md); larger catalogues train without it.
+    "EASE_MAX_ITEMS": 20_000,
+    # Largest estimated peak memory of one part's fit, in bytes (None: half of the machine's).
+    "TRAINING_MEMORY_LIMIT": None,
     "CACHE_ALIAS": "default",
     "CACHE_TIMEOUT": 300,
     # Shown to shoppers who have no style, when an "enhance" style exists.

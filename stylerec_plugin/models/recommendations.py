@@ -26,6 +26,9 @@ class RecommenderModel(models.Model):
     params = models.JSONField(default=dict, blank=True)
     blend_weights = models.JSONField(default=dict, blank=True)
     metrics = models.JSONField(default=dict, blank=True)
+    # What the cost-aware training chose and why (recommender.choice.TrainingChoice.as_dict):
+    # each part's status, weight, validation NDCG, fit time, memory estimate and skip reason.
+    training_choice = models.JSONField(default=dict, blank=True)
     n_shoppers = models.PositiveIntegerField(default=0)
     n_products = models.PositiveIntegerField(default=0)
     n_interactions = models.PositiveIntegerField(default=0)

@@ -191,7 +191,13 @@ def _fit(data: TrainingData, algorithms: list[str], search: bool, say):
 
     pairs = aggregate(data.events, settings.DECAY_HALF_LIFE_DAYS, now=data.data_until)
     say("fitting", 0, 1)
-    hybrid = HybridRecommender(algorithms=algorithms, style_inputs=data.style_inputs, search=search)
+    hybrid = HybridRecommender(
+        algorithms=algorithms,
+        style_inputs=data.style_inputs,
+        search=search,
+        time_budget_seconds=_optional_float(settings.TRAINING_TIME_BUDGET),
+        limits=part_limits(),
+    )
     if len(pairs) == 0:
         # Nothing to learn from yet: an empty model still gives the catalogue's lists.
         hybrid.search = False
@@ -200,6 +206,18 @@ def _fit(data: TrainingData, algorithms: list[str], search: bool, say):
         hybrid.blend_weights = {part: 1.0 / len(hybrid.parts) for part in hybrid.parts}
     hybrid.fit(pairs, progress=lambda message: say(message, 0, 1))
     return hybrid, pairs
+
+
+def part_limits():
+    """EASE_MAX_ITEMS and TRAINING_MEMORY_LIMIT as the recommender's hard limits on its parts."""
+    from ..recommender.choice import PartLimits
+
+    memory = settings.TRAINING_MEMORY_LIMIT
+    return PartLimits(ease_max_items=int(settings.EASE_MAX_ITEMS), memory_bytes=None if memory is None else int(memory))
+
+
+def _optional_float(value) -> float | None:
+    return None if value is None else float(value)
 
 
 def _write_lists(record: RecommenderModel, hybrid, pairs, data: TrainingData, say) -> None:
@@ -245,6 +263,7 @@ def _describe(record: RecommenderModel, hybrid, data: TrainingData, algorithms: 
         "style_names": {str(k): v for k, v in data.style_inputs.style_names.items()},
     }
     record.blend_weights = hybrid.blend_weights
+    record.training_choice = hybrid.choice.as_dict() if hybrid.choice else {}
     record.metrics = {"validation": _plain(hybrid.validation)}
     record.n_shoppers = events.n_users
     record.n_products = events.n_items

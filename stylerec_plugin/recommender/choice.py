@@ -17,6 +17,9 @@ DEFAULT_TIME_BUDGET_SECONDS = 300.0
 DEFAULT_EASE_MAX_ITEMS = 20_000
 
 USED, UNUSED, SKIPPED, FIXED = "used", "unused", "skipped", "fixed"
+# Why a part was left out (``PartReport.reason_code``; ``reason`` says it in words).
+EASE_ITEM_LIMIT, MEMORY_LIMIT, TIME_BUDGET, NO_WEIGHT = "ease_item_limit", "memory_limit", "time_budget", "no_weight"
+NO_DATA = "no_data"
 
 
 def machine_memory_bytes() -> int:
@@ -54,6 +57,7 @@ class PartReport:
     label: str
     status: str  # used | unused | skipped | fixed
     reason: str = ""
+    reason_code: str = ""  # ease_item_limit | memory_limit | time_budget | no_weight | no_data | ""
     params: dict[str, Any] = field(default_factory=dict)
     weight: float = 0.0
     validation_ndcg: float | None = None

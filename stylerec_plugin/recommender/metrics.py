@@ -31,14 +31,15 @@ class RankingMetrics:
 
 def hit_matrix(top_items: np.ndarray, relevant: sp.csr_matrix, users: np.ndarray) -> np.ndarray:
     """Boolean (len(users), k): whether each recommended item is relevant to its user."""
+    top_items = np.asarray(top_items)
+    if top_items.size == 0:
+        return np.zeros(top_items.shape, dtype=bool)
     relevant = relevant.tocsr()
-    hits = np.zeros(top_items.shape, dtype=bool)
-    for row, user in enumerate(users):
-        start, end = relevant.indptr[user], relevant.indptr[user + 1]
-        if start == end:
-            continue
-        hits[row] = np.isin(top_items[row], relevant.indices[start:end])
-    return hits
+    # One vectorised sparse lookup of every (user, item) slot (scipy's csr_sample_values);
+    # a per-user np.isin loop cost 2-3 s of CPU per MovieLens evaluation split.
+    rows = np.repeat(np.asarray(users, dtype=np.int64), top_items.shape[1])
+    values = np.asarray(relevant[rows, np.maximum(top_items, 0).ravel()]).reshape(top_items.shape)
+    return (values != 0) & (top_items >= 0)
 
 
 def ranking_metrics(
@@ -105,7 +106,10 @@ def top_k(
         block = block.tocoo()
         scores[block.row, block.col] = -np.inf
     k = min(k, scores.shape[1])
-    part = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+    if k <= 0:
+        return np.full((scores.shape[0], 0), -1, dtype=np.int64)
+    # The k largest sit at the end after partitioning at n - k (no negated copy of the block).
+    part = np.argpartition(scores, scores.shape[1] - k, axis=1)[:, scores.shape[1] - k :]
     part_scores = np.take_along_axis(scores, part, axis=1)
     order = np.argsort(-part_scores, axis=1, kind="stable")
     best = np.take_along_axis(part, order, axis=1)

@@ -86,10 +86,15 @@ def test_ease_and_als_find_the_taste_groups_popularity_cannot():
     assert np.allclose(dual.score(users), np.asarray(history @ ease_weights(history, 10.0)), atol=1e-4)
 
 
-def test_negative_sampling_draws_fresh_unobserved_items_every_epoch(split_shop):
+@pytest.mark.parametrize("lookup", ["dense map", "binary search"])
+def test_negative_sampling_draws_fresh_unobserved_items_every_epoch(split_shop, monkeypatch, lookup):
     _, _, train, _ = split_shop
     positives = train.matrix(binary=True).tocsr()
+    if lookup == "binary search":
+        # Large shops (more than DENSE_MAP_CELLS pairs) reject a shopper's own items by binary search.
+        monkeypatch.setattr(NegativeSamplingTrainset, "DENSE_MAP_CELLS", 0)
     trainset = NegativeSamplingTrainset(positives, ratio=3.0, seed=0)
+    assert (trainset._positive_map is None) == (lookup == "binary search")
     epochs = [list(trainset.all_ratings()) for _ in range(2)]
     for ratings in epochs:
         targets = np.array([r for _, _, r in ratings])

@@ -20,7 +20,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument(
             "--algorithm",
-            help="Collaborative algorithm(s), e.g. implicit_svd or implicit_svd+item_knn "
+            help="Collaborative algorithm(s): auto, or e.g. implicit_svd or ease+als "
             "(default: STYLEREC['COLLABORATIVE_ALGORITHM']).",
         )
         parser.add_argument(
@@ -70,3 +70,9 @@ class Command(BaseCommand):
                 f"{model.n_interactions} interactions, fitted in {model.fit_seconds:.1f} s; blend: {weights}"
             )
         )
+        # What the cost-aware choice used and why it left parts out (also on the admin page).
+        summary = (model.training_choice or {}).get("summary") or []
+        if summary:
+            self.stdout.write("what training chose:")
+            for line in summary:
+                self.stdout.write(f"  {line}")
