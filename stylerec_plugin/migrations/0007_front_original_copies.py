@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stylerec_plugin', '0004_style_translations'),
+        ('stylerec_plugin', '0006_rec_training_choice'),
     ]
 
     operations = [
