@@ -8,7 +8,6 @@ was taken for dead and re-queued never overwrites the newer job's result.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -23,11 +22,12 @@ from ..storage import rendition_name, rendition_names, variant_storage
 from .files import schedule_file_deletion
 from .jobs import queue_restyle
 from .planning import prune_superseded
+from .recovery import host_identity
 
 
 def inline_token() -> str:
-    """The claim token of a job run outside RQ: host and pid let recovery see it died."""
-    return f"inline:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """The claim token of a job run outside RQ: host identity and pid let recovery see it died."""
+    return f"inline:{host_identity()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def current_job_token() -> str:
@@ -97,9 +97,10 @@ def mark_failed(row: RestyledImage, token: str, error: str) -> bool:
         if fresh is None:
             return False
         if fresh.status == VariantStatus.READY:
-            # A regenerate of a ready row failed: keep what shoppers see, note why.
+            # A regenerate of a ready row failed: keep what shoppers see, note why, release the claim.
             fresh.last_error = error[:2000]
-            fresh.save(update_fields=["last_error", "updated_at"])
+            fresh.job_id = ""
+            fresh.save(update_fields=["last_error", "job_id", "updated_at"])
             return True
         fresh.status = VariantStatus.FAILED
         fresh.last_error = error[:2000]
@@ -133,7 +134,10 @@ def mark_transient_failure(row: RestyledImage, token: str, error: str, *, regene
         fresh.save(update_fields=["status", "last_error", "updated_at"])
         job_id = queue_restyle([fresh.pk], regenerate=regenerate, delay=delay)
         if job_id:
-            RestyledImage.objects.filter(pk=fresh.pk, status=VariantStatus.PENDING).update(job_id=job_id)
+            # The retry job holds the row now (a ready row too: recovery must not take it for dead).
+            RestyledImage.objects.filter(pk=fresh.pk, status__in=[VariantStatus.PENDING, VariantStatus.READY]).update(
+                job_id=job_id
+            )
     return "retry"
 
 

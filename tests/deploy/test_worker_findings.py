@@ -56,11 +56,6 @@ def _worker_keys():
 # --- recovery speed ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (restyling.worker.StyleRecWorker): a SimpleWorker sends no heartbeat while a job runs, so RQ "
-    "keeps a killed busy worker and its job registered for JOB_TIMEOUT + 60 s (660 s by default)",
-)
 def test_a_killed_busy_worker_lapses_from_rq_within_the_documented_two_minutes(
     pipeline_settings, make_product, make_style
 ):
@@ -86,11 +81,6 @@ def test_a_killed_busy_worker_lapses_from_rq_within_the_documented_two_minutes(
     assert job_expires_in <= DOCUMENTED_RECOVERY_SECONDS + 30, f"started job lives {job_expires_in:.0f}s"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (restyling.worker.StyleRecWorker): an idle worker blocks in BLPOP for worker_ttl - 15 s (405 s) "
-    "before its next maintenance tick, so recovery_interval (120 s) is not kept",
-)
 def test_an_idle_worker_looks_for_dead_jobs_at_the_documented_interval(pipeline_settings):
     from stylerec_plugin.restyling.worker import StyleRecWorker
 
@@ -104,11 +94,6 @@ def test_an_idle_worker_looks_for_dead_jobs_at_the_documented_interval(pipeline_
 # --- a regenerate killed mid-job ---------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (restyling.recovery.recover_stuck_variants / death_reason): only `running` rows are checked; a "
-    "regenerate's claim on a `ready` row keeps its dead job id for ever and the re-render is dropped",
-)
 def test_a_regenerate_killed_mid_job_is_redone(pipeline_settings, make_product, make_style, run_worker):
     row = _queued_variant(make_product, make_style)
     run_worker()
@@ -135,11 +120,6 @@ def test_a_regenerate_killed_mid_job_is_redone(pipeline_settings, make_product, 
 # --- stylerec_status and dead workers ------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (restyling.status.queue_status): counts every registered worker key; a killed worker's key "
-    "stays for worker_ttl + 60 s (480 s) after its last heartbeat",
-)
 def test_stylerec_status_does_not_count_a_worker_that_stopped_beating(pipeline_settings):
     from rq import worker_registration
     from rq.utils import utcformat
@@ -184,11 +164,6 @@ def _in_own_namespaces(hostname: str, busy_pids: int) -> tuple[str, ...]:
 
 
 @pytest.mark.skipif(not _can_unshare_pid(), reason="needs unshare --pid/--uts (root)")
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (restyling.recovery._pid_gone): a pid is checked whenever the hostname matches, but two hosts "
-    "(containers sharing a node's hostname) can have the same name and different process tables",
-)
 def test_a_live_job_on_another_host_with_the_same_hostname_is_not_taken_for_dead(
     pipeline_settings, make_product, make_style
 ):
@@ -222,11 +197,6 @@ def _truncated_reference() -> bytes:
     return data[: len(data) // 3]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (restyling.rendering._render_style): the engine's ImageInputError for the *reference* falls into "
-    "the transient branch: every row is retried MAX_RETRIES times, with a message that does not name the style",
-)
 def test_a_bad_style_reference_fails_the_rows_at_once_and_names_the_style(
     pipeline_settings, make_product, make_style, run_worker
 ):
@@ -242,11 +212,6 @@ def test_a_bad_style_reference_fails_the_rows_at_once_and_names_the_style(
     assert style.name in row.last_error and "reference" in row.last_error.lower(), row.last_error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (validators.validate_image_upload): uploads are only verify()-ed, not decoded, so a "
-    "truncated JPEG passes the admin form and the API",
-)
 def test_a_truncated_reference_upload_is_refused(pipeline_settings, admin_client):
     from django import forms
 
@@ -266,11 +231,6 @@ def test_a_truncated_reference_upload_is_refused(pipeline_settings, admin_client
 # --- a degenerate photo ------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2 (engine.images.load_image / restyling.analysis.analyse_photo): no minimum short side; a 20000x50 "
-    "strip becomes a 'ready' variant a few pixels high",
-)
 def test_a_photo_too_thin_to_restyle_is_refused_with_a_reason(pipeline_settings, make_product, make_style,
                                                               run_worker):
     buffer = io.BytesIO()
