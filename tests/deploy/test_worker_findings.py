@@ -1,7 +1,7 @@
 """Reliability findings of issue 14 in the pipeline, tried as an operator would.
 
-The ones still open are marked ``xfail(strict=True)`` with the fix they wait for: each
-flips to a failure ("XPASS strict") the day the fix lands, so its marker must go then.
+Each was first written as a strict xfail that showed the weakness; each now passes
+because the weakness is fixed (see docs/deploy.md, "When a worker dies").
 """
 
 from __future__ import annotations
