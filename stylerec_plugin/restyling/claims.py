@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ..conf import settings
 from ..models import RestyledImage, VariantStatus
-from ..storage import rendition_name, rendition_names, variant_storage
+from ..storage import content_addressed_name, rendition_name, rendition_names, variant_storage
 from .files import schedule_file_deletion
 from .jobs import queue_restyle
 from .planning import prune_superseded
@@ -166,24 +166,34 @@ def store_result(
     """Save the output file (and its smaller copies), then record them on the row if this
     job still holds the claim.
 
-    The file name comes from the identity; the claim makes it ours, so a leftover
-    from a job that died after saving is overwritten, not doubled. ``renditions``
-    maps a width to the encoded smaller copy; their names derive from the saved
-    name. A replaced file (regenerate) and its copies are deleted after commit.
-    Returns False when the claim was lost (the files just written are removed again).
+    The file name comes from the identity and a digest of the bytes
+    (:func:`~stylerec_plugin.storage.content_addressed_name`), so a URL never changes
+    content and a CDN may cache it for ever. A re-render that gives the same bytes keeps
+    the same name and writes nothing; a leftover of the same name from a job that died
+    while saving is replaced (it may be cut short). ``renditions`` maps a width to the
+    encoded smaller copy; their names derive from the saved name. A replaced file
+    (regenerate) and its copies are deleted after commit. Returns False when the claim
+    was lost (the files just written are removed again, unless a row uses them).
     """
     from django.core.files.base import ContentFile
 
     storage = variant_storage()
     field_file = row.image
-    target = field_file.field.generate_filename(row, f"variant{ext}")
+    target = content_addressed_name(field_file.field.generate_filename(row, f"variant{ext}"), data)
     previous = row.image.name or ""
-    if not previous:
+    # The very same bytes already shown (a regenerate that changed nothing): keep the file.
+    unchanged = previous == target and storage.exists(target)
+    if unchanged:
+        saved_name = target
+    else:
         storage.delete(target)  # a dead attempt's leftover; deleting a missing name is a no-op
-    saved_name = storage.save(target, ContentFile(data))
+        saved_name = storage.save(target, ContentFile(data))
     widths: list[int] = []
     for width, copy in sorted((renditions or {}).items()):
         wanted = rendition_name(saved_name, width)
+        if unchanged and storage.exists(wanted):  # same name, same bytes
+            widths.append(int(width))
+            continue
         storage.delete(wanted)  # a leftover would make storage pick another name
         if storage.save(wanted, ContentFile(copy)) == wanted:
             widths.append(int(width))
@@ -202,7 +212,8 @@ def store_result(
         fresh.last_error = fields.get("last_error", "")
         fresh.finished_at = timezone.now()
         fresh.save()
-        if replaced and replaced != saved_name:
+        if replaced:
+            # After commit, only what no row uses any more goes (not the file just kept).
             schedule_file_deletion([replaced, *replaced_copies])
         prune_superseded(fresh.product_id, fresh.style_id)
     return True
