@@ -79,6 +79,33 @@ def test_a_killed_busy_worker_lapses_from_rq_within_the_documented_two_minutes(
     # What a dead worker looks like to every other host: alive until these run out.
     assert worker_ttl <= DOCUMENTED_RECOVERY_SECONDS + 30, f"worker key lives {worker_ttl}s"
     assert job_expires_in <= DOCUMENTED_RECOVERY_SECONDS + 30, f"started job lives {job_expires_in:.0f}s"
+    # RQ's own rule for a beat: the job monitoring interval (30 s) + 60 s.
+    assert worker_ttl <= 90 and job_expires_in <= 90, (worker_ttl, job_expires_in)
+
+
+def _heartbeats_seen_by_the_job(seconds: float) -> list:
+    """A job that watches its own worker's registration while it works (runs inside the worker)."""
+    from rq import get_current_job
+    from rq.worker import Worker
+
+    job = get_current_job()
+    key = Worker.redis_worker_namespace_prefix + job.worker_name
+    first = job.connection.hget(key, "last_heartbeat").decode()
+    time.sleep(seconds)
+    return [first, job.connection.hget(key, "last_heartbeat").decode(), job.connection.ttl(key)]
+
+
+def test_a_busy_worker_keeps_beating_while_its_job_runs(pipeline_settings):
+    """Without beats a long live job would look dead to every other host after 90 s."""
+    from stylerec_plugin.restyling.worker import StyleRecWorker
+
+    rq_queue = queue.get_queue()
+    job = rq_queue.enqueue(_heartbeats_seen_by_the_job, 3.5)
+    worker = StyleRecWorker([rq_queue], connection=rq_queue.connection, job_monitoring_interval=1)
+    worker.work(burst=True)
+    first, later, ttl = job.latest_result().return_value
+    assert later > first, "the worker beat while the job ran"
+    assert 0 < ttl <= 1 + 60, f"each beat lasts the monitoring interval + 60 s, not the job timeout: {ttl}"
 
 
 def test_an_idle_worker_looks_for_dead_jobs_at_the_documented_interval(pipeline_settings):
@@ -89,6 +116,8 @@ def test_an_idle_worker_looks_for_dead_jobs_at_the_documented_interval(pipeline_
     # The worker wakes from its wait on the queue at most this often; maintenance can only run then.
     assert worker.dequeue_timeout <= DOCUMENTED_RECOVERY_SECONDS
     assert worker.maintenance_interval <= DOCUMENTED_RECOVERY_SECONDS
+    # Maintenance is due after maintenance_interval and runs at the next wake: within the promise.
+    assert worker.maintenance_interval + worker.dequeue_timeout <= DOCUMENTED_RECOVERY_SECONDS
 
 
 # --- a regenerate killed mid-job ---------------------------------------------------------------
