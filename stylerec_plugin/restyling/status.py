@@ -179,8 +179,8 @@ def _workers_by_heartbeat(workers) -> tuple[int, int]:
     its last beat, so a killed worker still looks registered. A StyleRecWorker beats at
     least every 30 s, idle or busy; one silent for ``recovery_interval`` is not counted.
     """
-    from .worker import StyleRecWorker
+    from ..queue import WORKER_RECOVERY_INTERVAL
 
-    cutoff = timezone.now() - timedelta(seconds=StyleRecWorker.recovery_interval)
+    cutoff = timezone.now() - timedelta(seconds=WORKER_RECOVERY_INTERVAL)
     beating = sum(1 for worker in workers if worker.last_heartbeat is not None and worker.last_heartbeat >= cutoff)
     return beating, len(workers) - beating

@@ -36,6 +36,8 @@ import time
 
 from rq.worker import BaseWorker, SimpleWorker, WorkerStatus
 
+from ..queue import WORKER_RECOVERY_INTERVAL
+
 logger = logging.getLogger(__name__)
 
 
@@ -57,7 +59,7 @@ class StyleRecWorker(SimpleWorker):
     """Preloads the engines once per worker process and recovers dead jobs' rows."""
 
     #: At most this many seconds between two looks for dead jobs (RQ's maintenance is every 10 minutes).
-    recovery_interval = 120
+    recovery_interval = WORKER_RECOVERY_INTERVAL
     #: The longest an idle worker blocks on the queue before it beats and checks for maintenance.
     idle_wait = 30
 
