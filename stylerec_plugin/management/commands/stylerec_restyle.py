@@ -222,8 +222,7 @@ class Command(BaseCommand):
             for device, (seconds, variants, jobs) in sorted(rates.items()):
                 out(
                     f"  {device}: {_three_figures(seconds)} s per variant per worker = "
-                    f"{60 / seconds:.0f} variants/min per worker "
-                    f"(from {variants} variants in {jobs} jobs)"
+                    f"{60 / seconds:.0f} variants/min per worker (from {variants} variants in {jobs} jobs)"
                 )
         else:
             seconds = 60 / REFERENCE_CPU_VARIANTS_PER_MINUTE
