@@ -5,8 +5,8 @@ Two aliases on one bucket:
 * ``default``: product photos and style references, which an admin may replace, so
   they get an ordinary cache lifetime;
 * ``stylerec_variants`` (``STYLEREC["STORAGE"]``): restyled variants and their smaller
-  copies. A variant file is never rewritten under a URL that was already served
-  (``file_overwrite=False``: a new render gets a new name), so a CDN may keep it
+  copies. A variant's name holds a digest of its bytes, so a URL never serves other
+  bytes than it first did (whatever ``file_overwrite`` says), and a CDN may keep it
   forever (``immutable``).
 
 URLs are plain (``querystring_auth=False``, served through ``custom_domain``, e.g. a

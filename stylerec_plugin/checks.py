@@ -311,6 +311,11 @@ def check_values(app_configs=None, **kwargs) -> list:
                 id="stylerec.E010",
             )
         )
+    longest = max_side if isinstance(max_side, int) and 64 <= max_side <= 4096 else 4096  # else E010 says it
+    min_side = settings.MIN_SIDE
+    if type(min_side) is not int or not 1 <= min_side <= longest:
+        hint = "Use a whole number of pixels from 1 to MAX_SIDE (a product photo's shortest side at working size)."
+        problems.append(Error(f"STYLEREC['MIN_SIDE'] is {min_side!r}.", hint=hint, id="stylerec.E013"))
     weights = settings.EVENT_WEIGHTS
     kinds = {"view", "click", "cart", "purchase", "rating"}
     if not isinstance(weights, dict) or any(

@@ -60,6 +60,9 @@ DEFAULTS: dict[str, Any] = {
     "UPLOAD_TO": "stylerec/variants",
     # Engine defaults.
     "MAX_SIDE": 1024,
+    # A product photo whose short side at the working size is under this many pixels
+    # (a 20000x50 strip is 1024x3 at MAX_SIDE 1024) is refused: its variants would be slivers.
+    "MIN_SIDE": 32,
     "QUALITY_FLOOR": 0.35,
     "RETRY_STRENGTHS": [0.8, 0.6, 0.4],
     "OUTPUT_WIDTHS": [320, 640],

@@ -37,6 +37,9 @@ logger = logging.getLogger("stylerec_plugin.queue")
 
 # How long a probe result is trusted, and how long a probe may take.
 PROBE_TTL_SECONDS = 5.0
+#: A StyleRecWorker looks for dead jobs at least this often (seconds); stylerec_status does not count
+#: a worker silent this long (restyling/worker.py, restyling/status.py).
+WORKER_RECOVERY_INTERVAL = 120
 PROBE_TIMEOUT_SECONDS = 0.5
 
 WORKER_HINT = (

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 import re
 
@@ -30,6 +31,17 @@ def variant_upload_to(instance, filename: str) -> str:
         f"{instance.product_id}-{instance.source_hash[:16]}-v{instance.style_version}"
         f"-{instance.engine_version}{ext}",
     )
+
+
+def content_addressed_name(name: str, data: bytes) -> str:
+    """``name`` with a digest of the file's bytes before the extension: ``a/x.jpg`` -> ``a/x-c3f2a...jpg``.
+
+    A URL then never serves two different files, so a CDN may cache it for ever: a
+    re-render that gives other pixels gets another name, whether or not the storage
+    overwrites files (django-storages' S3 backend does by default).
+    """
+    stem, ext = posixpath.splitext(name)
+    return f"{stem}-c{hashlib.sha256(data).hexdigest()[:16]}{ext}"
 
 
 _RENDITION = re.compile(r"^(?P<stem>.+)-(?P<width>\d+)w(?P<ext>\.[A-Za-z0-9]+)$")

@@ -14,7 +14,7 @@ ALLOWED_FORMATS = {"JPEG", "PNG", "WEBP", "GIF", "TIFF", "BMP"}
 
 
 def validate_image_upload(file) -> None:
-    """Refuse non-images, oversize files and decompression bombs with a clear message.
+    """Refuse non-images, truncated images, oversize files and decompression bombs with a clear message.
 
     Only new uploads are inspected; a file already in storage is not re-read.
     """
@@ -61,3 +61,23 @@ def validate_image_upload(file) -> None:
             code="too_many_pixels",
             params={"w": width, "h": height, "limit": settings.MAX_UPLOAD_PIXELS // 1_000_000},
         )
+    _decode_fully(file, position)
+
+
+def _decode_fully(file, position: int | None) -> None:
+    """Decode every pixel: ``verify()`` only checks a file's structure, so a JPEG cut short
+    passes it and fails later, in a worker (the pixel cap was checked before this)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(file) as image:
+                image.load()
+    except (OSError, SyntaxError, ValueError):
+        raise ValidationError(
+            _("The image is truncated or corrupt: its data ends early or is damaged. Export it again and upload "
+              "the new file."),
+            code="truncated_image",
+        ) from None
+    finally:
+        if position is not None:
+            file.seek(position)

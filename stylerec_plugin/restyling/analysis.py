@@ -74,12 +74,35 @@ def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> Produ
         )
     else:
         fields.update(width=loaded.original_size[0], height=loaded.original_size[1])
+        too_thin = _too_thin(loaded, name)
+        if too_thin:
+            # Planning fails this photo's rows at once with the reason; nothing is rendered.
+            fields.update(style_vector=None, quality_score=None, quality_reasons=[], is_weak=False,
+                          last_error=too_thin)
+            return _save_analysis(product_pk, fields)
         fields.update(quality_fields(loaded))
         fields["original_copies"] = save_original_copies(product_pk, loaded.to_pil(), digest)
         try:
             fields["style_vector"] = [round(float(v), 6) for v in get_stylizer().style_vector(loaded.to_pil())]
         except ImageInputError as exc:
             fields.update(style_vector=None, last_error=f"The photo {name} cannot be used: {exc}")
+    return _save_analysis(product_pk, fields)
+
+
+def _too_thin(loaded, name: str) -> str:
+    """Why a photo is too thin to restyle (short side under MIN_SIDE at the working size), or ""."""
+    width, height = loaded.size
+    if min(width, height) >= settings.MIN_SIDE:
+        return ""
+    original_width, original_height = loaded.original_size
+    return (
+        f"The photo {name} cannot be used: its short side is {min(width, height)} px at the working size "
+        f"({width}x{height} from {original_width}x{original_height}); at least {settings.MIN_SIDE} px are needed "
+        "(STYLEREC['MIN_SIDE']). Upload a less elongated photo."
+    )
+
+
+def _save_analysis(product_pk: int, fields: dict[str, Any]) -> ProductPhoto:
     photo, _created = ProductPhoto.objects.get_or_create(product_id=product_pk)
     ProductPhoto.objects.filter(pk=photo.pk).update(updated_at=timezone.now(), **fields)
     photo.refresh_from_db()

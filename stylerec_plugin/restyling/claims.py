@@ -8,7 +8,6 @@ was taken for dead and re-queued never overwrites the newer job's result.
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -19,15 +18,16 @@ from django.utils import timezone
 
 from ..conf import settings
 from ..models import RestyledImage, VariantStatus
-from ..storage import rendition_name, rendition_names, variant_storage
+from ..storage import content_addressed_name, rendition_name, rendition_names, variant_storage
 from .files import schedule_file_deletion
 from .jobs import queue_restyle
 from .planning import prune_superseded
+from .recovery import host_identity
 
 
 def inline_token() -> str:
-    """The claim token of a job run outside RQ: host and pid let recovery see it died."""
-    return f"inline:{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    """The claim token of a job run outside RQ: host identity and pid let recovery see it died."""
+    return f"inline:{host_identity()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
 def current_job_token() -> str:
@@ -97,9 +97,10 @@ def mark_failed(row: RestyledImage, token: str, error: str) -> bool:
         if fresh is None:
             return False
         if fresh.status == VariantStatus.READY:
-            # A regenerate of a ready row failed: keep what shoppers see, note why.
+            # A regenerate of a ready row failed: keep what shoppers see, note why, release the claim.
             fresh.last_error = error[:2000]
-            fresh.save(update_fields=["last_error", "updated_at"])
+            fresh.job_id = ""
+            fresh.save(update_fields=["last_error", "job_id", "updated_at"])
             return True
         fresh.status = VariantStatus.FAILED
         fresh.last_error = error[:2000]
@@ -133,7 +134,10 @@ def mark_transient_failure(row: RestyledImage, token: str, error: str, *, regene
         fresh.save(update_fields=["status", "last_error", "updated_at"])
         job_id = queue_restyle([fresh.pk], regenerate=regenerate, delay=delay)
         if job_id:
-            RestyledImage.objects.filter(pk=fresh.pk, status=VariantStatus.PENDING).update(job_id=job_id)
+            # The retry job holds the row now (a ready row too: recovery must not take it for dead).
+            RestyledImage.objects.filter(pk=fresh.pk, status__in=[VariantStatus.PENDING, VariantStatus.READY]).update(
+                job_id=job_id
+            )
     return "retry"
 
 
@@ -162,24 +166,34 @@ def store_result(
     """Save the output file (and its smaller copies), then record them on the row if this
     job still holds the claim.
 
-    The file name comes from the identity; the claim makes it ours, so a leftover
-    from a job that died after saving is overwritten, not doubled. ``renditions``
-    maps a width to the encoded smaller copy; their names derive from the saved
-    name. A replaced file (regenerate) and its copies are deleted after commit.
-    Returns False when the claim was lost (the files just written are removed again).
+    The file name comes from the identity and a digest of the bytes
+    (:func:`~stylerec_plugin.storage.content_addressed_name`), so a URL never changes
+    content and a CDN may cache it for ever. A re-render that gives the same bytes keeps
+    the same name and writes nothing; a leftover of the same name from a job that died
+    while saving is replaced (it may be cut short). ``renditions`` maps a width to the
+    encoded smaller copy; their names derive from the saved name. A replaced file
+    (regenerate) and its copies are deleted after commit. Returns False when the claim
+    was lost (the files just written are removed again, unless a row uses them).
     """
     from django.core.files.base import ContentFile
 
     storage = variant_storage()
     field_file = row.image
-    target = field_file.field.generate_filename(row, f"variant{ext}")
+    target = content_addressed_name(field_file.field.generate_filename(row, f"variant{ext}"), data)
     previous = row.image.name or ""
-    if not previous:
+    # The very same bytes already shown (a regenerate that changed nothing): keep the file.
+    unchanged = previous == target and storage.exists(target)
+    if unchanged:
+        saved_name = target
+    else:
         storage.delete(target)  # a dead attempt's leftover; deleting a missing name is a no-op
-    saved_name = storage.save(target, ContentFile(data))
+        saved_name = storage.save(target, ContentFile(data))
     widths: list[int] = []
     for width, copy in sorted((renditions or {}).items()):
         wanted = rendition_name(saved_name, width)
+        if unchanged and storage.exists(wanted):  # same name, same bytes
+            widths.append(int(width))
+            continue
         storage.delete(wanted)  # a leftover would make storage pick another name
         if storage.save(wanted, ContentFile(copy)) == wanted:
             widths.append(int(width))
@@ -198,7 +212,8 @@ def store_result(
         fresh.last_error = fields.get("last_error", "")
         fresh.finished_at = timezone.now()
         fresh.save()
-        if replaced and replaced != saved_name:
+        if replaced:
+            # After commit, only what no row uses any more goes (not the file just kept).
             schedule_file_deletion([replaced, *replaced_copies])
         prune_superseded(fresh.product_id, fresh.style_id)
     return True

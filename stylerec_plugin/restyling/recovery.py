@@ -1,20 +1,29 @@
-"""Recovery: rows left ``running`` by a job that died (killed worker, out of memory, timeout).
+"""Recovery: rows whose job died (killed worker, out of memory, timeout) while it held them.
 
-Called when a StyleRec worker starts, on its maintenance ticks, and by
-``stylerec_restyle`` and ``stylerec_cleanup``. A row is only touched when its job
-is certainly dead or older than STALE_RUNNING_AFTER.
+A job holds a ``running`` row, or a ``ready`` row it is regenerating (the old file keeps
+showing meanwhile). Called when a StyleRec worker starts, on its maintenance ticks, and
+by ``stylerec_restyle`` and ``stylerec_cleanup``. A row is only touched when its job is
+certainly dead or older than STALE_RUNNING_AFTER.
+
+The evidence is RQ's: the job's status, and its worker's registration, which lapses
+when the worker stops beating. A worker's pid is checked only from the same machine
+*and* pid namespace (:func:`host_identity`): two containers may share a hostname and
+still have different process tables, so a hostname alone proves nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import socket
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import cache
 
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..conf import settings
@@ -24,15 +33,39 @@ from .variants import chunk_size, chunked
 
 logger = logging.getLogger(__name__)
 
+#: The field a StyleRecWorker adds to its RQ worker hash: its :func:`host_identity`.
+HOST_IDENTITY_FIELD = "stylerec_host"
+
+
 @dataclass
 class Recovery:
     requeued: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
 
 
-def _pid_gone(hostname: str | None, pid: int | None) -> bool:
-    """True only when the process is certainly gone: same host and no such pid."""
-    if not pid or hostname != socket.gethostname():
+@cache
+def host_identity() -> str:
+    """``hostname@digest`` of this kernel's boot id and this process's pid namespace.
+
+    Two processes with the same identity see the same process table, so one may check
+    the other's pid. Where either is unknown (no /proc), the hostname alone is not
+    enough: the identity ends in ``@unknown`` and is never taken as the same machine.
+    """
+    try:
+        with open("/proc/sys/kernel/random/boot_id") as handle:
+            boot_id = handle.read().strip()
+        pid_namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        boot_id = pid_namespace = ""
+    hostname = socket.gethostname()[:24]
+    if not boot_id or not pid_namespace:
+        return f"{hostname}@unknown"
+    return f"{hostname}@{hashlib.sha256(f'{boot_id} {pid_namespace}'.encode()).hexdigest()[:10]}"
+
+
+def _pid_gone(identity: str | None, pid: int | None) -> bool:
+    """True only when the process is certainly gone: same machine and pid namespace, no such pid."""
+    if not pid or not identity or identity.endswith("@unknown") or identity != host_identity():
         return False
     try:
         os.kill(pid, 0)
@@ -70,7 +103,8 @@ def _rq_death_reason(job_id: str) -> str | None:
         worker = Worker.find_by_key(Worker.redis_worker_namespace_prefix + worker_name, connection=connection)
         if worker is None:
             return f"its worker {worker_name} is gone"
-        if _pid_gone(worker.hostname, worker.pid):
+        identity = connection.hget(worker.key, HOST_IDENTITY_FIELD)
+        if _pid_gone(identity.decode() if identity else None, worker.pid):
             return f"its worker process {worker.pid} on {worker.hostname} died"
         current = worker.get_current_job_id()
         if current is not None and current != job_id:
@@ -79,7 +113,7 @@ def _rq_death_reason(job_id: str) -> str | None:
 
 
 def death_reason(row: RestyledImage, now=None) -> str | None:
-    """Why a ``running`` row's job is certainly dead, or None while it may still be working."""
+    """Why the job holding a row is certainly dead, or None while it may still be working."""
     from ..queue import redis_available
 
     now = now or timezone.now()
@@ -90,7 +124,7 @@ def death_reason(row: RestyledImage, now=None) -> str | None:
     if token.startswith("inline:"):
         _prefix, host, pid, _suffix = (token.split(":") + ["", "", ""])[:4]
         if _pid_gone(host, int(pid) if pid.isdigit() else None):
-            return f"the process {pid} on {host} that ran it inline died"
+            return f"the process {pid} on {host.partition('@')[0]} that ran it inline died"
         return None
     if token and redis_available():
         try:
@@ -100,46 +134,62 @@ def death_reason(row: RestyledImage, now=None) -> str | None:
     return None
 
 
-def recover_stuck_variants(*, requeue: bool = True) -> Recovery:
-    """Find ``running`` rows whose job died; re-queue them (or fail them when retries are spent).
+def held_rows():
+    """Rows a job holds: ``running`` ones, and ``ready`` ones claimed by a regenerate that has
+    not finished (claimed after the row's last render finished)."""
+    regenerating = Q(status=VariantStatus.READY) & ~Q(job_id="") & (
+        Q(finished_at__isnull=True) | Q(started_at__gt=F("finished_at"))
+    )
+    return RestyledImage.objects.filter(Q(status=VariantStatus.RUNNING) | regenerating)
 
-    Called when a StyleRec worker starts, on its maintenance ticks, and by
-    ``stylerec_restyle`` and ``stylerec_cleanup``. Safe to run anywhere, any time: a row
-    is only touched when its job is certainly dead or older than STALE_RUNNING_AFTER.
+
+def recover_stuck_variants(*, requeue: bool = True) -> Recovery:
+    """Find rows whose job died; re-queue them (or give up when retries are spent).
+
+    A ``running`` row goes back to ``pending`` (or ``failed``); a ``ready`` row whose
+    regenerate died keeps its file and is regenerated again (or keeps it for good, with
+    the reason in ``last_error``). Safe to run anywhere, any time: a row is only touched
+    when its job is certainly dead or older than STALE_RUNNING_AFTER.
     """
     report = Recovery()
+    regenerate: set[int] = set()
     now = timezone.now()
-    for row in RestyledImage.objects.filter(status=VariantStatus.RUNNING).only("pk", "job_id", "started_at"):
+    for row in held_rows().only("pk", "job_id", "started_at", "status"):
         reason = death_reason(row, now)
         if reason is None:
             continue
         with transaction.atomic():
             fresh = (
                 RestyledImage.objects.select_for_update(skip_locked=True, of=("self",))
-                .filter(pk=row.pk, status=VariantStatus.RUNNING, job_id=row.job_id)
+                .filter(pk=row.pk, status=row.status, job_id=row.job_id)
                 .first()
             )
             if fresh is None:
                 continue
+            shown = fresh.status == VariantStatus.READY
             if fresh.attempts > settings.MAX_RETRIES or not requeue:
-                fresh.status = VariantStatus.FAILED
                 fresh.last_error = f"The job died: {reason}. Gave up after {fresh.attempts} attempts."
-                fresh.finished_at = now
+                if shown:
+                    fresh.last_error += " Shoppers keep the previous file."
+                else:
+                    fresh.status = VariantStatus.FAILED
+                    fresh.finished_at = now
                 report.failed.append(fresh.pk)
             else:
-                fresh.status = VariantStatus.PENDING
+                fresh.status = VariantStatus.READY if shown else VariantStatus.PENDING
                 fresh.last_error = f"The job died: {reason}. Re-queued (attempt {fresh.attempts} of "
                 fresh.last_error += f"{settings.MAX_RETRIES + 1})."
                 report.requeued.append(fresh.pk)
-            fresh.job_id = ""
+                if shown:
+                    regenerate.add(fresh.pk)
+            fresh.job_id = ""  # the dead job's claim is released
             fresh.save(update_fields=["status", "last_error", "finished_at", "job_id", "updated_at"])
-        logger.warning("StyleRec: variant %s was stuck running: %s", row.pk, reason)
+        logger.warning("StyleRec: variant %s was held by a dead job: %s", row.pk, reason)
     if report.requeued:
-        by_style: dict[int, list[int]] = defaultdict(list)
+        by_job: dict[tuple[int, bool], list[int]] = defaultdict(list)
         for pk, style_id in RestyledImage.objects.filter(pk__in=report.requeued).values_list("pk", "style_id"):
-            by_style[style_id].append(pk)
-        for pks in by_style.values():
+            by_job[(style_id, pk in regenerate)].append(pk)
+        for (_style_id, is_regenerate), pks in by_job.items():
             for chunk in chunked(pks, chunk_size()):
-                queue_restyle(chunk)
+                queue_restyle(chunk, regenerate=is_regenerate)
     return report
-

@@ -157,7 +157,8 @@ def restyle_variants(variant_pks: Sequence[int], regenerate: bool = False) -> di
     """Render rows (one style per call in practice). Idempotent (see :mod:`.jobs`).
 
     Errors: a bad photo (the engine's ImageInputError, or a missing file) fails its
-    row at once with a readable error and leaves the others alone; anything else is
+    row at once with a readable error and leaves the others alone; a bad style reference
+    fails all the style's rows at once, naming the style; anything else is
     transient: the rows not finished go back to pending with a delayed retry until
     MAX_RETRIES is spent, then fail.
     """
@@ -197,12 +198,27 @@ def _render_style(style_rows: list[RestyledImage], token: str, stylizer, summary
     photos, work = _read_sources(style_rows, products, token, summary, done)
     if not work:
         return
-    results = stylizer.restyle_batch(
-        photos,
-        build_spec(style),
-        floor=style.effective_floor(),
-        retry_strengths=tuple(settings.RETRY_STRENGTHS),
-    )
+    try:
+        results = stylizer.restyle_batch(
+            photos,
+            build_spec(style),
+            floor=style.effective_floor(),
+            retry_strengths=tuple(settings.RETRY_STRENGTHS),
+        )
+    except ImageInputError as exc:
+        if style.kind not in ("reference", "tone"):
+            raise
+        # A photo's error comes back in its slot; one raised is the style's reference image:
+        # permanent for every row of the style, so fail them now instead of retrying.
+        message = (
+            f"The reference image of style {style.name!r} ({style.reference_image.name}) cannot be used: "
+            f"{_readable(exc)}. Upload another reference image for the style."
+        )
+        for row in work:
+            claims.mark_failed(row, token, message)
+            summary["failed"] += 1
+            done.add(row.pk)
+        return
     for row, result in zip(work, results, strict=True):
         if isinstance(result, ImageInputError):
             name = get_product_adapter().photo_name(products[row.product_id])

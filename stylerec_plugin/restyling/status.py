@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
@@ -156,14 +157,30 @@ def queue_status() -> dict[str, Any]:
         from rq.worker import Worker
 
         queue = get_queue()
+        beating, silent = _workers_by_heartbeat(Worker.all(queue=queue))
         info.update(
             redis=True,
             queued=queue.count,
             started=queue.started_job_registry.count,
             scheduled=queue.scheduled_job_registry.count,
             failed=queue.failed_job_registry.count,
-            workers=Worker.count(queue=queue),
+            workers=beating,
+            silent_workers=silent,
         )
     except Exception as exc:
         info.update(redis=False, error=str(exc))
     return info
+
+
+def _workers_by_heartbeat(workers) -> tuple[int, int]:
+    """(beating, silent): registered workers whose last heartbeat is recent, and the others.
+
+    RQ keeps a worker's registration for ``worker_ttl + 60`` s (8 minutes by default) after
+    its last beat, so a killed worker still looks registered. A StyleRecWorker beats at
+    least every 30 s, idle or busy; one silent for ``recovery_interval`` is not counted.
+    """
+    from ..queue import WORKER_RECOVERY_INTERVAL
+
+    cutoff = timezone.now() - timedelta(seconds=WORKER_RECOVERY_INTERVAL)
+    beating = sum(1 for worker in workers if worker.last_heartbeat is not None and worker.last_heartbeat >= cutoff)
+    return beating, len(workers) - beating

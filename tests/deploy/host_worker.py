@@ -5,6 +5,8 @@
 ``STYLEREC_TEST_PAUSE`` > 0 makes its engine wait before each batch (so the test can
 kill it mid-job). The worker checks for dead jobs every few seconds instead of every
 2 minutes, only to keep the test short; the evidence it acts on is the production one.
+``STYLEREC_TEST_PRODUCTION_TIMING=1`` runs the production StyleRecWorker with RQ's
+default worker TTL instead (docs/benchmarks.md, "Recovery across hosts").
 """
 
 import os
@@ -28,10 +30,11 @@ def main() -> None:
     pause = float(os.environ.get("STYLEREC_TEST_PAUSE", "0"))
     if pause > 0:
         pause_engine(pause)
-    call_command(
-        "rqworker", "stylerec", "--worker-class", "tests.deploy.host_worker.QuickRecoveryWorker",
-        "--worker-ttl", "20", *sys.argv[1:],
-    )
+    if os.environ.get("STYLEREC_TEST_PRODUCTION_TIMING") == "1":
+        timing = ["--worker-class", "stylerec_plugin.restyling.worker.StyleRecWorker"]  # and --worker-ttl 420
+    else:
+        timing = ["--worker-class", "tests.deploy.host_worker.QuickRecoveryWorker", "--worker-ttl", "20"]
+    call_command("rqworker", "stylerec", *timing, *sys.argv[1:])
 
 
 if __name__ == "__main__":

@@ -239,11 +239,6 @@ def test_variant_urls_can_be_cached_forever(s3_bucket, widths, smaller_working_s
             assert _fetch(url)[0] in (403, 404), "the replaced file is deleted"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="phase 2: variant names are per identity, not per content; with django-storages' default "
-    "file_overwrite=True a regenerate rewrites the bytes under the same URL (restyling.claims.store_result)",
-)
 def test_variant_urls_change_with_their_content_even_when_the_storage_overwrites(
     s3_server, s3_bucket, widths, pipeline_settings, smaller_working_size, make_product, make_style, run_worker
 ):
@@ -262,3 +257,6 @@ def test_variant_urls_change_with_their_content_even_when_the_storage_overwrites
     after = _ready(product, style)
     assert after.width == 128
     assert after.image.name != before.image.name or s3_bucket.get(after.image.name) == before_bytes
+    # Other bytes, so another name: the old URL keeps its bytes until it is deleted, never new ones.
+    assert after.image.name != before.image.name
+    assert after.image.name in set(s3_bucket.keys())

@@ -117,6 +117,9 @@ def test_inline_mode_needs_no_queue(settings):
         ({"EVENT_WEIGHTS": {"view": -1}}, "stylerec.E011"),
         ({"EVENT_WEIGHTS": {"stare": 1}}, "stylerec.E011"),
         ({"STORAGE": "nowhere"}, "stylerec.E012"),
+        ({"MIN_SIDE": 0}, "stylerec.E013"),
+        ({"MIN_SIDE": "32"}, "stylerec.E013"),
+        ({"MAX_SIDE": 512, "MIN_SIDE": 600}, "stylerec.E013"),
     ],
 )
 def test_value_errors(overrides, expected):

@@ -24,7 +24,7 @@ from ...conf import settings
 from ...models import RestyledImage, Style, VariantStatus
 from ...restyling.files import delete_unreferenced_files, protected_names
 from ...restyling.planning import Plan, prune_superseded, queue_plan
-from ...restyling.recovery import death_reason, recover_stuck_variants
+from ...restyling.recovery import death_reason, held_rows, recover_stuck_variants
 from ...restyling.variants import reset_to_pending
 from ...storage import variant_storage
 
@@ -117,7 +117,7 @@ class Command(BaseCommand):
         if dry:
             stuck = [
                 row.pk
-                for row in RestyledImage.objects.filter(status=VariantStatus.RUNNING)
+                for row in held_rows()
                 if death_reason(row) is not None
             ]
             return f"Would recover {len(stuck)} variants stuck running after their job died."

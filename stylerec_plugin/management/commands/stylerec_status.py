@@ -58,6 +58,7 @@ class Command(BaseCommand):
                 f"Queue {queue['name']!r} ({queue['mode']}): {queue['queued']} queued, {queue['started']} started, "
                 f"{queue['scheduled']} scheduled (retries), {queue['failed']} in RQ's failed registry, "
                 f"{queue['workers']} workers"
+                + (f" ({queue['silent_workers']} more registered but silent)" if queue["silent_workers"] else "")
             )
         else:
             out(f"Queue {queue['name']!r} ({queue['mode']}): Redis does not answer; jobs run {queue['effective']}.")
