@@ -246,7 +246,7 @@ class Visitor:
         yield "category", lambda: self.request(f"/category/{pick(self.slugs['categories'])}/")
         yield "product", lambda: self.request(f"/product/{product}/")
         yield "picker", lambda: self.request("/styles/")
-        yield "picker post", lambda: self.request("/styles/", data={"favourite": pick(self.slugs["styles"])})
+        yield "picker post", lambda: self.request("/styles/", data={"use": pick(self.slugs["styles"])})
         yield "event api", lambda: self.request(
             "/stylerec/api/events/", json_body={"product": self.slugs["product_ids"][product], "kind": "view"}
         )

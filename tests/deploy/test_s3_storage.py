@@ -144,7 +144,7 @@ def test_pages_make_no_storage_request(s3_bucket, widths, make_product, make_sty
     run_worker()
     rows = [_ready(p, style) for p in products]
     visitor, styled = Client(), Client()
-    assert styled.post("/styles/", {"favourite": style.slug}).status_code == 302
+    assert styled.post("/styles/", {"use": style.slug}).status_code == 302
 
     mark = s3_bucket.server.mark()
     pages = {}
