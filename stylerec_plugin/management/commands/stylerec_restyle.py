@@ -221,7 +221,8 @@ class Command(BaseCommand):
             out("Measured on this shop (a job's rows one after another, photo decode to stored file):")
             for device, (seconds, variants, jobs) in sorted(rates.items()):
                 out(
-                    f"  {device}: {_three_figures(seconds)} s per variant per worker = {60 / seconds:.0f} variants/min per worker "
+                    f"  {device}: {_three_figures(seconds)} s per variant per worker = "
+                    f"{60 / seconds:.0f} variants/min per worker "
                     f"(from {variants} variants in {jobs} jobs)"
                 )
         else:
