@@ -1,7 +1,8 @@
 """Photo analysis: a product photo's content hash, size, quality check and style vector.
 
 The ``sync_product`` job starts here (:func:`refresh_photo`): it hashes the photo
-and, when the photo changed, records what the engine saw in ``ProductPhoto``.
+and, when the photo changed, records what the engine saw in ``ProductPhoto``,
+the product's mask included (:mod:`.masks`).
 Planning reads that row; the storefront reads its size. The engine is imported on
 first use (this runs in workers, or inline).
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 from ..conf import settings
 from ..models import ProductPhoto, RestyledImage
 from ..products import get_product_adapter
+from .masks import compute_mask, drop_mask
 from .rendering import get_stylizer
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,12 @@ def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> Produ
     photo, _created = ProductPhoto.objects.get_or_create(product_id=product_pk)
     ProductPhoto.objects.filter(pk=photo.pk).update(updated_at=timezone.now(), **fields)
     photo.refresh_from_db()
+    if fields["last_error"] or fields.get("width") is None:
+        if photo.mask:
+            drop_mask(photo)
+    else:
+        # Every style's render of this photo reuses the mask made here (an admin's current one wins).
+        photo = compute_mask(photo, loaded)
     return photo
 
 
@@ -104,10 +112,12 @@ def refresh_photo(product_pk: int, *, force: bool = False) -> dict[str, Any]:
         RestyledImage.objects.filter(product_id=product_pk).delete()
         return {"product": product_pk, "skipped": "parent's photo"}
     if products.photo_file(product) is None:
-        ProductPhoto.objects.update_or_create(
+        photo, _created = ProductPhoto.objects.update_or_create(
             product_id=product_pk,
             defaults={"source_hash": "", "source_name": "", "style_vector": None, "last_error": "no photo"},
         )
+        if photo.mask:
+            drop_mask(photo)  # the photo went: so does its mask (after commit)
         RestyledImage.objects.filter(product_id=product_pk).delete()
         return {"product": product_pk, "skipped": "no photo"}
     name = products.photo_name(product)

@@ -60,7 +60,7 @@ def schedule_file_deletion(names: Iterable[str], using: str | None = None) -> No
 
 
 def protected_names(names: Sequence[str]) -> set[str]:
-    """Names among ``names`` that rows, product photos or style references still use.
+    """Names among ``names`` that rows, product photos, product masks or style references still use.
 
     Product photos are found through the product adapter (a product field, a gallery
     model) and, whatever the adapter, by the name the last analysis read
@@ -79,6 +79,7 @@ def protected_names(names: Sequence[str]) -> set[str]:
                 used.update(rendition_names(parent, widths))
         used.update(products.products_using_files(chunk))
         used.update(ProductPhoto.objects.filter(source_name__in=chunk).values_list("source_name", flat=True))
+        used.update(ProductPhoto.objects.filter(mask__in=chunk).values_list("mask", flat=True))
         used.update(Style.objects.filter(reference_image__in=chunk).values_list("reference_image", flat=True))
     return used
 
