@@ -71,7 +71,7 @@ def drop_mask(photo: ProductPhoto) -> None:
 
 
 def compute_mask(photo: ProductPhoto, image: Any) -> ProductPhoto:
-    """Segment the product in ``image`` (the loaded photo) and store it, unless an admin's mask is current.
+    """Segment the product in ``image`` (the engine's LoadedImage, or a PIL image) and store it, unless an admin's mask is current.
 
     A segmentation error never blocks restyling: the photo renders without a mask (the
     engine then keeps colours over the whole frame) and the error is logged.
@@ -81,7 +81,8 @@ def compute_mask(photo: ProductPhoto, image: Any) -> ProductPhoto:
     try:
         from ..engine.segment import find_product
 
-        mask = find_product(image)
+        # A LoadedImage's picture keeps its alpha: a cut-out is its own mask.
+        mask = find_product(image.to_pil() if hasattr(image, "to_pil") else image)
     except Exception:
         logger.exception("StyleRec: could not find the product in the photo of product %s", photo.product_id)
         if photo.mask and not photo.has_current_mask:

@@ -25,11 +25,8 @@ def scene_change_floor() -> float | None:
         from ..engine import gates
     except ImportError:
         return None
-    for name in ("MIN_SCENE_CHANGE", "SCENE_CHANGE_FLOOR", "DEFAULT_SCENE_CHANGE", "VISIBLE_CHANGE"):
-        value = getattr(gates, name, None)
-        if isinstance(value, int | float):
-            return float(value)
-    return None
+    value = getattr(gates, "DEFAULT_MIN_SCENE_CHANGE", None)  # mean ΔE per scene pixel
+    return float(value) if isinstance(value, int | float) else None
 
 
 @dataclass
