@@ -71,7 +71,9 @@ def drop_mask(photo: ProductPhoto) -> None:
 
 
 def compute_mask(photo: ProductPhoto, image: Any) -> ProductPhoto:
-    """Segment the product in ``image`` (the engine's LoadedImage, or a PIL image) and store it, unless an admin's mask is current.
+    """Segment the product in ``image`` (the engine's LoadedImage, or a PIL image) and store it.
+
+    An admin's mask that is current (made for this photo) is kept as it is.
 
     A segmentation error never blocks restyling: the photo renders without a mask (the
     engine then keeps colours over the whole frame) and the error is logged.

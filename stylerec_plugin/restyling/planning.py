@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ..models import ProductPhoto, RestyledImage, Review, Style, VariantStatus
 from ..products import get_product_adapter
 from .jobs import queue_restyle, queue_sync_product
 from .variants import TERMINAL, active_styles, chunk_size, chunked, engine_version, reset_to_pending
@@ -78,6 +78,11 @@ def plan_variants(
                 continue
             if row.status == VariantStatus.PENDING:
                 plan.to_queue[style.pk].append(row.pk)
+            elif row.status == VariantStatus.REJECTED and regenerate:
+                # Re-rendered in place: an approved one keeps showing meanwhile (claims.IN_PLACE).
+                plan.to_queue[style.pk].append(row.pk)
+            elif row.status == VariantStatus.REJECTED and row.review == Review.APPROVED:
+                plan.already_ready += 1  # an admin chose to show it: retrying the failures leaves it be
             elif row.status in (VariantStatus.FAILED, VariantStatus.REJECTED) and (include_failed or regenerate):
                 reset_ids.append(row.pk)
                 plan.to_queue[style.pk].append(row.pk)
@@ -100,7 +105,7 @@ def _current_rows(
     def rows(product_ids) -> models.QuerySet:
         return RestyledImage.objects.filter(
             style=style, style_version=style.version, engine_version=version, product_id__in=list(product_ids)
-        ).only("pk", "product_id", "source_hash", "status")
+        ).only("pk", "product_id", "source_hash", "status", "review")
 
     existing = {(row.product_id, row.source_hash): row for row in rows(hashes)}
     missing = [pid for pid, digest in hashes.items() if (pid, digest) not in existing]
