@@ -287,6 +287,8 @@ def rejection_reason(style: Style, product_name: str, result) -> str:
             f"No strength kept the product recognisable (content SSIM {result.ssim:.2f} "
             f"< floor {style.effective_floor():.2f})."
         )
+    if reason[-1] not in ".!?":
+        reason += "."
     return f"{style.name} on {product_name}: {reason} Shoppers see the original."
 
 

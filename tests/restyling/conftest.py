@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
-from PIL import Image
+from PIL import Image, ImageDraw
 
 FIXTURES = Path(django_settings.BASE_DIR) / "demo_shop" / "fixtures"
 PRODUCT_PHOTOS = sorted((FIXTURES / "products").glob("*.jpg"))
@@ -27,6 +27,17 @@ def small_jpeg(path: Path, side: int = 96, *, brightness: float = 1.0) -> bytes:
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=90)
         return buffer.getvalue()
+
+
+def studio_shot(colour=(200, 40, 40), size=(160, 120), background=(246, 246, 246)) -> bytes:
+    """A product on a light seamless background: a coloured box with a darker band (some texture)."""
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((50, 25, 110, 95), fill=colour)
+    draw.rectangle((50, 55, 110, 62), fill=tuple(max(0, c - 60) for c in colour))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def clear_queue() -> None:

@@ -16,18 +16,9 @@ from PIL import Image, ImageDraw
 from stylerec_plugin.models import ProductPhoto, RestyledImage, VariantStatus
 from stylerec_plugin.storefront.photos import photos_for
 
+from .conftest import studio_shot
+
 pytestmark = [pytest.mark.queue, pytest.mark.django_db(transaction=True)]
-
-
-def studio_shot(colour=(200, 40, 40), size=(160, 120), background=(246, 246, 246)) -> bytes:
-    """A product on a light seamless background: a coloured box with a darker band (some texture)."""
-    image = Image.new("RGB", size, background)
-    draw = ImageDraw.Draw(image)
-    draw.rectangle((50, 25, 110, 95), fill=colour)
-    draw.rectangle((50, 55, 110, 62), fill=tuple(max(0, c - 60) for c in colour))
-    buffer = io.BytesIO()
-    image.save(buffer, "PNG")
-    return buffer.getvalue()
 
 
 def png(image: Image.Image) -> bytes:
