@@ -143,6 +143,12 @@ def run_worker():
 
 
 def variant_files(settings) -> list[Path]:
-    """Every file under the variants folder of this test's media root."""
+    """Every variant file (and smaller copy) under the variants folder of this test's media root."""
     root = Path(settings.MEDIA_ROOT) / "stylerec" / "variants"
+    return sorted(path for path in root.rglob("*") if path.is_file() and "masks" not in path.parts)
+
+
+def mask_files(settings) -> list[Path]:
+    """The product masks stored next to the variants."""
+    root = Path(settings.MEDIA_ROOT) / "stylerec" / "variants" / "masks"
     return sorted(path for path in root.rglob("*") if path.is_file())
