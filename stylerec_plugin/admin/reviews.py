@@ -57,21 +57,21 @@ class VariantReviewMixin:
             return format_html('{}<span class="stylerec-quiet">{}</span>', label, short)
         return label
 
-    @admin.display(description=_("ΔE mean/dom"), ordering="colour_mean_de")
-    def colour_shift(self, obj: RestyledImage) -> str:
+    @admin.display(description=_("scores"), ordering="colour_mean_de")
+    def scores(self, obj: RestyledImage) -> str:
+        """Two short lines: the product's colour shift (mean/dominant ΔE, bold over the style's limit),
+        then product SSIM, scene change and the strength used."""
+        second = format_html(
+            '<span class="stylerec-quiet">SSIM {} · {} {} · s {}</span>',
+            _score(obj.region_ssim, 2), _("scene"), _score(obj.scene_change, 1), _score(obj.strength_used, 2),
+        )
         if obj.colour_mean_de is None:
-            return "—"
-        over = obj.colour_mean_de > obj.style.colour_limit or (obj.colour_dominant_de or 0) > obj.style.colour_limit
-        text = f"{obj.colour_mean_de:.1f}/{_score(obj.colour_dominant_de, 1)}"
-        return format_html('<b title="{}">{}</b>', _("over the limit"), text) if over else text
-
-    @admin.display(description=_("SSIM product"), ordering="region_ssim")
-    def product_ssim(self, obj: RestyledImage) -> str:
-        return _score(obj.region_ssim, 2)
-
-    @admin.display(description=_("scene"), ordering="scene_change")
-    def scene(self, obj: RestyledImage) -> str:
-        return _score(obj.scene_change, 2)
+            return format_html("ΔE —{}", second)
+        limit = obj.style.colour_limit
+        shift = f"{obj.colour_mean_de:.1f}/{_score(obj.colour_dominant_de, 1)}"
+        if obj.colour_mean_de > limit or (obj.colour_dominant_de or 0) > limit:
+            return format_html('ΔE <b title="{}">{}</b>{}', _("over the limit of %g") % limit, shift, second)
+        return format_html("ΔE {}{}", shift, second)
 
     # ------------------------------------------------------------------ actions
 

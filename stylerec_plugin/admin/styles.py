@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import Style, StyleKind, StyleTranslation
-from ..models.styles import normalise_preset_weights
+from ..models.styles import DEFAULT_COLOUR_LIMIT, RenderMode, normalise_preset_weights
 from ..themes import THEME_FIELDS, adjustments, contrast_checks, css_variables
 
 # The fields each kind of style uses; the form hides the others (all stay visible without JavaScript).
@@ -71,6 +71,19 @@ class PresetGalleryWidget(forms.Textarea):
 
 
 class StyleAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a submission (a script, an older form), they keep their defaults.
+        for name in ("render_mode", "colour_limit"):
+            self.fields[name].required = False
+
+    def clean_render_mode(self) -> str:
+        return self.cleaned_data.get("render_mode") or RenderMode.PRODUCT_TRUE
+
+    def clean_colour_limit(self) -> float:
+        value = self.cleaned_data.get("colour_limit")
+        return DEFAULT_COLOUR_LIMIT if value is None else value
+
     class Meta:
         model = Style
         fields = [

@@ -118,10 +118,7 @@ class RestyledImageAdmin(VariantReviewMixin, ThumbnailMixin, admin.ModelAdmin):
         "after",
         "product_and_style",
         "status_and_review",
-        "colour_shift",
-        "product_ssim",
-        "scene",
-        "strength",
+        "scores",
         "short_error",
         "updated",
     ]
@@ -184,17 +181,9 @@ class RestyledImageAdmin(VariantReviewMixin, ThumbnailMixin, admin.ModelAdmin):
     def product_and_style(self, obj: RestyledImage) -> str:
         return format_html('{}<span class="stylerec-quiet">{} v{}</span>', obj.product, obj.style, obj.style_version)
 
-    @admin.display(description=_("strength"), ordering="strength_used")
-    def strength(self, obj: RestyledImage) -> str:
-        return "—" if obj.strength_used is None else f"{obj.strength_used:.2f}"
-
     @admin.display(description=_("updated"), ordering="updated_at")
     def updated(self, obj: RestyledImage) -> str:
         return date_format(timezone.localtime(obj.updated_at), "j M H:i")
-
-    @admin.display(description=_("SSIM"), ordering="ssim")
-    def content_ssim(self, obj: RestyledImage) -> str:
-        return "—" if obj.ssim is None else f"{obj.ssim:.3f}"
 
     @admin.display(description=_("original"))
     def before_large(self, obj: RestyledImage) -> str:
