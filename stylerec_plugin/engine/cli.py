@@ -1,4 +1,4 @@
-"""Command line: ``python -m stylerec_plugin.engine stylize|sheet|calibrate|bench``.
+"""Command line: ``python -m stylerec_plugin.engine stylize|sheet|calibrate|evaluate|bench``.
 
     python -m stylerec_plugin.engine stylize mug.jpg --style preset:19 --strength 0.8 -o mug-19.jpg
     python -m stylerec_plugin.engine stylize mug.jpg --style starry-night.jpg -o mug-vg.jpg
@@ -81,6 +81,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_calibrate_arguments(calibrate)
 
+    evaluate = sub.add_parser("evaluate", help="the product-true figures (colour shift, visibly styled, rejected)")
+    from .evaluate import add_arguments as add_evaluate_arguments
+
+    add_evaluate_arguments(evaluate)
+
     bench = sub.add_parser("bench", help="PyTorch vs onnxruntime speed table (each in its own process)")
     from .bench import add_arguments
 
@@ -98,6 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .calibrate import run_calibrate
 
         return run_calibrate(args)
+    if args.command == "evaluate":
+        from .evaluate import run_evaluate
+
+        return run_evaluate(args)
     if args.command == "sheet":
         return _sheet(args)
     return _stylize(args)
