@@ -252,8 +252,10 @@ def summarise(rows: Sequence[Measured], min_scene_change: float) -> str:
         scene = np.array([r.scene_change for r in shown])
         return (
             f"| {name} | {len(group)} | {len(shown)} | {rejected} ({rejected / len(group):.1%}) "
-            f"| {np.mean(mask <= 10):.1%} / {np.mean(border <= 10):.1%} | {int((mask > 20).sum())} / {int((border > 20).sum())} "
-            f"| {np.median(mask):.1f} / {np.median(border):.1f} | {int((scene < min_scene_change).sum())} | {scene.min():.1f} |"
+            f"| {np.mean(mask <= 10):.1%} / {np.mean(border <= 10):.1%} "
+            f"| {int((mask > 20).sum())} / {int((border > 20).sum())} "
+            f"| {np.median(mask):.1f} / {np.median(border):.1f} "
+            f"| {int((scene < min_scene_change).sum())} | {scene.min():.1f} |"
         )
 
     for style in styles:
