@@ -89,7 +89,10 @@ def compose_product_true_array(
     product_lab = np.dstack([lightness, original_lab[..., 1], original_lab[..., 2]])
     blended = a * product_lab + (1.0 - a) * styled_lab
     out = np.array(np.clip(styled_rgb, 0.0, 1.0), dtype=np.float32, copy=True)
-    out[box] = lab_to_rgb(blended)
+    composed = lab_to_rgb(blended)
+    untouched = ~touched[box]
+    composed[untouched] = out[box][untouched]  # scene pixels stay exactly as styled (no Lab round trip)
+    out[box] = composed
     return out
 
 

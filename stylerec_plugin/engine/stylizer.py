@@ -120,6 +120,7 @@ class RestyleResult:
     mask: ProductMask | None = None  # the mask used, at the photo's working size
     reason: str = ""  # "" when ready; otherwise why it was rejected, in words
     mode: str = "product_true"
+    attempts: list[GateReport] = field(default_factory=list)  # the gate report of each try, as ``tried``
 
     @property
     def ok(self) -> bool:
@@ -539,6 +540,7 @@ class Stylizer:
         gate: _Gate,
     ) -> RestyleResult:
         tried: list[tuple[float, float]] = []
+        attempts: list[GateReport] = []
         best: tuple[tuple[int, float], float, np.ndarray, GateReport] | None = None
         chosen: tuple[float, np.ndarray, GateReport] | None = None
         mask = item.mask
@@ -555,6 +557,7 @@ class Stylizer:
             shown = item.composite(output)
             report = gate.judge(item.shown, shown, mask)
             tried.append((strength, content_ssim(item.shown, shown)))
+            attempts.append(report)
             # Closest try: fewest failed gates, then the best product-region SSIM.
             rank = (-len(report.reasons), report.region_ssim)
             if best is None or rank > best[0]:
@@ -587,6 +590,7 @@ class Stylizer:
             mask=mask,
             reason=reason,
             mode=spec.mode,
+            attempts=attempts,
         )
 
 

@@ -89,8 +89,8 @@ def test_stylize_refuses_a_file_that_is_not_an_image_without_a_traceback(tmp_pat
 
 def test_sheet_renders_every_preset_labelled(tmp_path, capsys):
     out = tmp_path / "sheet.png"
-    code = main(["sheet", str(PHOTO), "--tile", "48", "--columns", "9", "--references", str(PAINTINGS[0]),
-                 "-o", str(out)])  # fmt: skip
+    code = main(["sheet", str(PHOTO), "--size", "96", "--tile", "48", "--columns", "9",
+                 "--references", str(PAINTINGS[0]), "-o", str(out)])  # fmt: skip
     line = _json_line(capsys)
     assert code == 0 and line["tiles"] == 1 + 26 + 1
     assert set(line["scores"]) >= {str(i) for i in range(26)}
