@@ -61,7 +61,10 @@ def test_approve_and_withdraw_survive_a_rerun_and_lapse_when_the_photo_changes(
         Review.APPROVED, "admin", rejected.source_hash
     )
     assert shown(product, strict) and not shown(product, easy)
-    assert api_variant(admin_client, product, strict)["shown"] is True
+    approved = api_variant(admin_client, product, strict)
+    assert approved["shown"] is True and approved["status"] == "rejected" and approved["review"] == "approved"
+    assert approved["url"] and approved["reason"].startswith(f"{strict.name} on Tan sofa:")
+    assert approved["gates"]["region_ssim"] == rejected.region_ssim and approved["render_mode"] == "product_true"
     withdrawn = api_variant(admin_client, product, easy)
     assert withdrawn["shown"] is False and withdrawn["url"] is None and withdrawn["review"] == "withdrawn"
 
