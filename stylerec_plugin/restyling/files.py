@@ -30,8 +30,12 @@ class _DeleteBatch:
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.done = False
 
     def run(self) -> None:
+        # Once run, names added later need a batch of their own (a test's captured callbacks
+        # stay in ``run_on_commit`` after they ran, so being listed there is not enough).
+        self.done = True
         delete_unreferenced_files(sorted(self.names))
 
 
@@ -49,7 +53,7 @@ def schedule_file_deletion(names: Iterable[str], using: str | None = None) -> No
         delete_unreferenced_files(sorted(names))
         return
     batch = getattr(connection, "_stylerec_delete_batch", None)
-    registered = batch is not None and any(
+    registered = batch is not None and not batch.done and any(
         callback == batch.run for _sids, callback, _robust in connection.run_on_commit
     )
     if not registered:
