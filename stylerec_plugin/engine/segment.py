@@ -44,6 +44,8 @@ __all__ = [
 LOW_CONFIDENCE = 0.45
 # Long edge GrabCut runs at: enough for a product's outline, ~0.1 s on one core.
 WORK_SIDE = 256
+# Under this share of "clearly not background" pixels the subject is faint (white on white, black on black).
+_FAINT_SUBJECT = 0.005
 # Feather radius (Gaussian sigma) as a fraction of the long edge: ~2 px at 800 px.
 _FEATHER = 0.0025
 
@@ -154,6 +156,10 @@ def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float]:
     # Far from every background colour and the background surface: product. Chroma counts
     # double (weighted in _background_distance), so a grey shadow on white stays background-ish.
     threshold = max(10.0, 3.0 * border_noise)
+    if (distance > threshold).mean() < _FAINT_SUBJECT:
+        # Almost nothing stands out at the usual margin: a white product on white seamless, a black
+        # one on black low-key. On such an even sweep a smaller margin (still well above its noise) works.
+        threshold = max(4.0, 3.5 * border_noise)
     probable_fg = distance > threshold
     seed_fg = distance > 2.0 * threshold
 
@@ -227,7 +233,9 @@ def _clean(mask: np.ndarray) -> np.ndarray:
     """Fill holes (a mug's handle stays open only if it touches background), drop specks."""
     if not mask.any():
         return mask
-    mask = ndimage.binary_opening(mask, iterations=1)
+    opened = ndimage.binary_opening(mask, iterations=1)
+    # Opening drops specks; a thin product (a bike frame, a cable) would go with them, so keep it then.
+    mask = opened if opened.sum() >= 0.5 * mask.sum() else mask
     labels, count = ndimage.label(mask)
     if count == 0:
         return mask
@@ -252,7 +260,12 @@ def _confidence(mask: np.ndarray, distance: np.ndarray, border: np.ndarray, thre
     size_term = 1.0 if 0.02 <= coverage <= 0.75 else float(np.clip((0.95 - coverage) / 0.2, 0.0, 1.0))
     on_border = float(mask[border].mean())
     border_term = float(np.clip(1.0 - (on_border - 0.15) / 0.35, 0.0, 1.0))
-    return float(np.clip(0.15 + 0.85 * separation, 0, 1) * cleanliness * size_term * border_term) ** 0.5
+    # Scattered fragments (the highlights of a dark bike on black) are not an outline of the product.
+    labels, count = ndimage.label(mask)
+    largest = float(np.bincount(labels.ravel())[1:].max()) / float(mask.sum()) if count else 0.0
+    fragment_term = 1.0 if count <= 3 or largest >= 0.5 else 0.3
+    terms = np.clip(0.15 + 0.85 * separation, 0, 1) * cleanliness * size_term * border_term * fragment_term
+    return float(terms) ** 0.5
 
 
 def _feather(mask: np.ndarray, sigma: float) -> np.ndarray:

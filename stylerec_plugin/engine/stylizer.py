@@ -541,8 +541,8 @@ class Stylizer:
     ) -> RestyleResult:
         tried: list[tuple[float, float]] = []
         attempts: list[GateReport] = []
-        best: tuple[tuple[int, float], float, np.ndarray, GateReport] | None = None
-        chosen: tuple[float, np.ndarray, GateReport] | None = None
+        best: tuple[tuple[int, float], float, np.ndarray, GateReport, float] | None = None
+        chosen: tuple[float, np.ndarray, GateReport, float] | None = None
         mask = item.mask
         height, width = item.rgb.shape[:2]
         # An untrusted mask is not cut along: the whole frame keeps its colours instead.
@@ -556,18 +556,19 @@ class Stylizer:
                 output = compose_product_true_array(item.rgb, output, alpha, match_lightness=spec.kind != "enhance")
             shown = item.composite(output)
             report = gate.judge(item.shown, shown, mask)
-            tried.append((strength, content_ssim(item.shown, shown)))
+            score = content_ssim(item.shown, shown)
+            tried.append((strength, score))
             attempts.append(report)
             # Closest try: fewest failed gates, then the best product-region SSIM.
             rank = (-len(report.reasons), report.region_ssim)
             if best is None or rank > best[0]:
-                best = (rank, strength, output, report)
+                best = (rank, strength, output, report, score)
             if report.passed or not gate.gating:
-                chosen = (strength, output, report)
+                chosen = (strength, output, report, score)
                 break
         status = "ready" if chosen is not None else "rejected"
         # A rejected result keeps its closest try (stored for the admin, never shown to shoppers).
-        strength_used, output, report = chosen if chosen is not None else best[1:]  # type: ignore[index,misc]
+        strength_used, output, report, score = chosen if chosen is not None else best[1:]  # type: ignore[index,misc]
         reason = ""
         if chosen is None:
             reason = f"no strength passed the gates; at {strength_used:g}: {report.reason}"
@@ -577,7 +578,7 @@ class Stylizer:
             image=image,
             status=status,
             strength_used=float(strength_used),
-            ssim=float(content_ssim(item.shown, shown)),
+            ssim=float(score),
             psnr=float(psnr(item.shown, shown)),
             ms=0.0,
             device=self.device if renderer.uses_network else "cpu",

@@ -267,3 +267,30 @@ def test_masks_per_photo_in_a_batch(stylizer):
     assert results[0].mask.method == "uploaded" and results[1].mask.method == "grabcut"
     with pytest.raises(ValueError, match="2 masks for 1 photos"):
         stylizer.restyle_batch([_image(a)], StyleSpec("preset", {23: 1.0}), masks=[None, None])
+
+
+def test_evaluate_reports_the_done_means_figures_from_pairs(tmp_path, capsys):
+    from stylerec_plugin.engine.cli import main
+
+    rgb, truth = _photo("light")
+    original = tmp_path / "mug.png"
+    _image(rgb).save(original)
+    true = rgb.copy()
+    true[~truth] = _blue_wash(rgb)[~truth]  # scene styled, product as it is
+    recoloured = _blue_wash(rgb)  # product recoloured too
+    _image(true).save(tmp_path / "true.png")
+    _image(recoloured).save(tmp_path / "recoloured.png")
+    pairs = tmp_path / "pairs.csv"
+    pairs.write_text(
+        "original,variant,style,status\n"
+        f"{original},{tmp_path / 'true.png'},blue,ready\n"
+        f"{original},{tmp_path / 'recoloured.png'},blue-artistic,ready\n"
+        f"{original},{original},blue-artistic,rejected\n"
+    )
+    assert main(["evaluate", "--pairs", str(pairs), "--csv", str(tmp_path / "rows.csv")]) == 0
+    table = capsys.readouterr().out
+    blue = next(line for line in table.splitlines() if line.startswith("| blue |"))
+    artistic = next(line for line in table.splitlines() if line.startswith("| blue-artistic |"))
+    assert "| 1 | 1 | 0 (0.0%) | 100.0% / 100.0% | 0 / 0 |" in blue
+    assert "| 2 | 1 | 1 (50.0%) | 0.0% / 0.0% | 1 / 1 |" in artistic  # the recoloured one is over ΔE 20
+    assert len((tmp_path / "rows.csv").read_text().strip().splitlines()) == 4
