@@ -44,6 +44,14 @@ def content_addressed_name(name: str, data: bytes) -> str:
     return f"{stem}-c{hashlib.sha256(data).hexdigest()[:16]}{ext}"
 
 
+def mask_upload_to(instance, filename: str) -> str:
+    """Product masks live in a ``masks`` folder under UPLOAD_TO, named by product and photo hash."""
+    kind = "uploaded" if getattr(instance, "mask_uploaded", False) else "computed"
+    return posixpath.join(
+        settings.UPLOAD_TO, "masks", f"{instance.product_id}-{(instance.mask_source_hash or 'none')[:16]}-{kind}.png"
+    )
+
+
 _RENDITION = re.compile(r"^(?P<stem>.+)-(?P<width>\d+)w(?P<ext>\.[A-Za-z0-9]+)$")
 
 

@@ -1,3 +1,3 @@
 """Django admin for StyleRec, one module per concern."""
 
-from . import experiments, recommendations, shoppers, styles, variants  # noqa: F401
+from . import experiments, photos, recommendations, shoppers, styles, variants  # noqa: F401

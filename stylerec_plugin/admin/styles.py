@@ -13,16 +13,22 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from ..models import Style, StyleKind, StyleTranslation
-from ..models.styles import normalise_preset_weights
+from ..models.styles import DEFAULT_COLOUR_LIMIT, RenderMode, normalise_preset_weights
 from ..themes import THEME_FIELDS, adjustments, contrast_checks, css_variables
 
 # The fields each kind of style uses; the form hides the others (all stay visible without JavaScript).
+_EVERY_KIND = ["render_mode", "colour_limit"]
 KIND_FIELDS: dict[str, list[str]] = {
-    StyleKind.REFERENCE: ["reference_image", "reference_preview", "strength", "preserve_colour", "quality_floor"],
-    StyleKind.PRESET: ["preset_weights", "strength", "preserve_colour", "quality_floor"],
-    StyleKind.TONE: ["reference_image", "reference_preview", "strength", "quality_floor"],
-    StyleKind.ENHANCE: ["strength", "quality_floor"],
+    StyleKind.REFERENCE: ["reference_image", "reference_preview", "strength", "preserve_colour", "quality_floor",
+                          *_EVERY_KIND],
+    StyleKind.PRESET: ["preset_weights", "strength", "preserve_colour", "quality_floor", *_EVERY_KIND],
+    StyleKind.TONE: ["reference_image", "reference_preview", "strength", "quality_floor", *_EVERY_KIND],
+    StyleKind.ENHANCE: ["strength", "quality_floor", *_EVERY_KIND],
 }
+ARTISTIC_WARNING = _(
+    "%(name)s is artistic: it recolours products, so shoppers may see a product in colours it is not sold in. "
+    "Product-true keeps the product's colours."
+)
 KIND_DEPENDENT = sorted({name for names in KIND_FIELDS.values() for name in names})
 
 
@@ -65,11 +71,25 @@ class PresetGalleryWidget(forms.Textarea):
 
 
 class StyleAdminForm(forms.ModelForm):
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        # Left out of a submission (a script, an older form), they keep their defaults.
+        for name in ("render_mode", "colour_limit"):
+            self.fields[name].required = False
+
+    def clean_render_mode(self) -> str:
+        return self.cleaned_data.get("render_mode") or RenderMode.PRODUCT_TRUE
+
+    def clean_colour_limit(self) -> float:
+        value = self.cleaned_data.get("colour_limit")
+        return DEFAULT_COLOUR_LIMIT if value is None else value
+
     class Meta:
         model = Style
         fields = [
             "name", "slug", "description", "kind", "is_active", "sort_order", "reference_image", "preset_weights",
-            "strength", "preserve_colour", "quality_floor", *(field for _key, field in THEME_FIELDS), "theme_font",
+            "strength", "preserve_colour", "quality_floor", "render_mode", "colour_limit",
+            *(field for _key, field in THEME_FIELDS), "theme_font",
         ]
         widgets = {
             **{field: ColourInput() for _key, field in THEME_FIELDS},
@@ -121,10 +141,11 @@ class StyleAdmin(admin.ModelAdmin):
     inlines = [StyleTranslationInline]
     change_form_template = "admin/stylerec_plugin/style/change_form.html"
     list_display = [
-        "name", "reference_thumb", "kind", "strength", "palette", "is_active", "version", "variant_counts", "sort_order"
+        "name", "reference_thumb", "kind", "mode", "strength", "palette", "is_active", "version", "variant_counts",
+        "preview_link", "sort_order"
     ]
     list_editable = ["is_active", "sort_order"]
-    list_filter = ["kind", "is_active"]
+    list_filter = ["kind", "render_mode", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     readonly_fields = ["reference_preview", "palette", "theme_preview", "version", "reference_hash", "created_at",
@@ -141,6 +162,8 @@ class StyleAdmin(admin.ModelAdmin):
                     "strength",
                     "preserve_colour",
                     "quality_floor",
+                    "render_mode",
+                    "colour_limit",
                     "version",
                 ]
             },
@@ -162,7 +185,7 @@ class StyleAdmin(admin.ModelAdmin):
     ]
 
     # Restyling pipeline (helper D): counts by status in the list query, and a regenerate action.
-    actions = ["regenerate_variants"]
+    actions = ["regenerate_variants", "preview_on_samples"]
     VARIANT_STATUSES = ("ready", "pending", "running", "failed", "rejected")
 
     class Media:
@@ -184,6 +207,38 @@ class StyleAdmin(admin.ModelAdmin):
         # The palette is kept as picked (brand fills); shades used as text are derived: say which.
         for note in adjustments(obj.theme):
             self.message_user(request, f"{obj.name}: {note}", messages.WARNING)
+        if obj.is_artistic:
+            self.message_user(request, ARTISTIC_WARNING % {"name": obj.name}, messages.WARNING)
+
+    @admin.display(description=_("render mode"), ordering="render_mode")
+    def mode(self, obj: Style) -> str:
+        if obj.is_artistic:
+            return format_html('<strong class="stylerec-warning" title="{}">⚠ {}</strong>',
+                               ARTISTIC_WARNING % {"name": obj.name}, _("Artistic: recolours products"))
+        return _("Product-true")
+
+    def get_urls(self):
+        from .previews import preview_urls
+
+        return preview_urls(self) + super().get_urls()
+
+    @admin.display(description=_("preview"))
+    def preview_link(self, obj: Style) -> str:
+        from django.urls import reverse
+
+        if obj.is_active and not obj.preview_products:
+            return "—"
+        url = reverse("admin:stylerec_plugin_style_preview", args=[obj.pk])
+        return format_html('<a href="{}">{}</a>', url, _("samples") if obj.preview_products else _("preview"))
+
+    def has_preview_on_samples_permission(self, request) -> bool:
+        return request.user.has_perm("stylerec_plugin.change_style")
+
+    @admin.action(description=_("Preview on sample products (inactive styles)"), permissions=["preview_on_samples"])
+    def preview_on_samples(self, request, queryset):
+        from .previews import start_previews
+
+        return start_previews(self, request, queryset)
 
     def get_queryset(self, request):
         counts = {

@@ -1,5 +1,5 @@
-"""Admin for restyled variants (read-only, with before/after), product photo analyses and the
-overview of what the pipeline is doing per style.
+"""Admin for restyled variants (read-only, with before/after, gates and review actions) and the
+overview of what the pipeline is doing per style (product photo analyses: ``photos``).
 
 Lists show small cached thumbnails (``thumbnails``), never the full-size files: a page of 100
 variants stays a few hundred KB."""
@@ -22,6 +22,7 @@ from django.utils.translation import ngettext
 from ..models import ProductPhoto, RestyledImage, Style, VariantStatus
 from ..products import get_product_adapter
 from ..storage import variant_storage
+from .reviews import VariantReviewMixin
 from .thumbnails import smallest_copy, thumbnail_response, version_token
 
 THUMB = '<img src="{}" alt="{}" width="48" height="48" loading="lazy" decoding="async" class="stylerec-thumb">'
@@ -109,25 +110,24 @@ class SourcePhotoFilter(admin.SimpleListFilter):
 
 
 @admin.register(RestyledImage)
-class RestyledImageAdmin(ThumbnailMixin, admin.ModelAdmin):
+class RestyledImageAdmin(VariantReviewMixin, ThumbnailMixin, admin.ModelAdmin):
     # Narrow columns first: at 1366 px the scores and the error stay in view next to the filters.
     # Few, narrow columns: at 1366 px, next to the admin's sidebars, the scores and the error stay in
     # view. Attempts, timings and identity are on each variant's page.
     list_display = [
         "after",
         "product_and_style",
-        "status",
-        "content_ssim",
-        "strength",
+        "status_and_review",
+        "scores",
         "short_error",
         "updated",
     ]
     list_display_links = ["after", "product_and_style"]
-    list_filter = ["status", "style", SourcePhotoFilter, CurrentFilter, "engine_version", "device"]
+    list_filter = ["status", "review", "style", SourcePhotoFilter, CurrentFilter, "engine_version", "device"]
     list_select_related = ["product", "style"]
     search_fields = ["=product__pk", "style__slug", "last_error", "source_hash"]
     date_hierarchy = "updated_at"
-    actions = ["regenerate"]
+    actions = ["regenerate", *VariantReviewMixin.review_actions]
     list_per_page = 100
     fieldsets = [
         (None, {"fields": ["product", "style", "status", "before_large", "after_large", "last_error"]}),
@@ -135,6 +135,7 @@ class RestyledImageAdmin(ThumbnailMixin, admin.ModelAdmin):
             _("Scores"),
             {"fields": ["ssim", "psnr", "strength_used", "width", "height", "duration_ms", "device", "attempts"]},
         ),
+        VariantReviewMixin.review_fieldset,
         (
             _("Identity"),
             {"fields": ["source_hash", "style_version", "engine", "engine_version", "image", "job_id"]},
@@ -180,17 +181,9 @@ class RestyledImageAdmin(ThumbnailMixin, admin.ModelAdmin):
     def product_and_style(self, obj: RestyledImage) -> str:
         return format_html('{}<span class="stylerec-quiet">{} v{}</span>', obj.product, obj.style, obj.style_version)
 
-    @admin.display(description=_("strength"), ordering="strength_used")
-    def strength(self, obj: RestyledImage) -> str:
-        return "—" if obj.strength_used is None else f"{obj.strength_used:.2f}"
-
     @admin.display(description=_("updated"), ordering="updated_at")
     def updated(self, obj: RestyledImage) -> str:
         return date_format(timezone.localtime(obj.updated_at), "j M H:i")
-
-    @admin.display(description=_("SSIM"), ordering="ssim")
-    def content_ssim(self, obj: RestyledImage) -> str:
-        return "—" if obj.ssim is None else f"{obj.ssim:.3f}"
 
     @admin.display(description=_("original"))
     def before_large(self, obj: RestyledImage) -> str:
@@ -215,26 +208,14 @@ class RestyledImageAdmin(ThumbnailMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Regenerate the selected variants"), permissions=["regenerate"])
     def regenerate(self, request, queryset: QuerySet) -> None:
-        from ..restyling.planning import Plan, queue_plan
-        from ..restyling.variants import reset_to_pending
+        from ..restyling.requeue import requeue_rows
 
-        rows = list(queryset.values_list("pk", "style_id", "status"))
-        reset_to_pending(pk for pk, _style, status in rows if status in (VariantStatus.FAILED, VariantStatus.REJECTED))
-        ready, pending = Plan(), Plan()
-        for pk, style_id, status in rows:
-            if status == VariantStatus.READY:
-                ready.to_queue[style_id].append(pk)
-            elif status != VariantStatus.RUNNING:
-                pending.to_queue[style_id].append(pk)
-        queue_plan(ready, regenerate=True)
-        queue_plan(pending)
-        count = ready.queued_rows + pending.queued_rows
+        count = requeue_rows(queryset)
         self.message_user(
             request,
             ngettext("%d variant queued for regeneration.", "%d variants queued for regeneration.", count) % count,
             messages.SUCCESS,
         )
-
 
     # The overview: what the pipeline is doing, per style, with links to the filtered lists.
 
@@ -301,77 +282,3 @@ def _api_docs_url() -> str:
         return reverse("stylerec:docs")
     except NoReverseMatch:
         return ""
-
-
-class WeakPhotoFilter(admin.SimpleListFilter):
-    title = _("weak photos")
-    parameter_name = "weak"
-
-    def lookups(self, request, model_admin):
-        return [
-            ("weak", _("Weak (dark, flat, blurred or small)")),
-            ("ok", _("Good")),
-            ("unreadable", _("Unreadable")),
-            ("pending", _("Not analysed yet")),
-        ]
-
-    def queryset(self, request, queryset: QuerySet) -> QuerySet:
-        value = self.value()
-        if value == "weak":
-            return queryset.filter(is_weak=True)
-        if value == "ok":
-            return queryset.filter(is_weak=False, last_error="").exclude(quality_score=None)
-        if value == "unreadable":
-            return queryset.exclude(last_error="")
-        if value == "pending":
-            return queryset.filter(quality_score=None, last_error="")
-        return queryset
-
-
-@admin.register(ProductPhoto)
-class ProductPhotoAdmin(ThumbnailMixin, admin.ModelAdmin):
-    list_display = ["product", "thumb", "width", "height", "quality_score", "is_weak", "reasons", "updated_at"]
-    list_filter = [WeakPhotoFilter]
-    list_select_related = ["product"]
-    search_fields = ["=product__pk", "source_name", "source_hash"]
-    readonly_fields = [f.name for f in ProductPhoto._meta.fields] + ["thumb"]
-    actions = ["reanalyse"]
-
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    class Media:
-        css = {"all": ["stylerec/admin/stylerec-admin.css"]}
-
-    def get_urls(self):
-        return self.thumbnail_urls() + super().get_urls()
-
-    def thumbnail_source(self, obj: ProductPhoto):
-        field_file = _photo_field(obj.product)
-        return (field_file.storage, field_file.name) if field_file is not None else (None, "")
-
-    @admin.display(description=_("photo"))
-    def thumb(self, obj: ProductPhoto) -> str:
-        url = self.thumbnail_url(obj)
-        return _thumb(url, str(obj.product)) if url else "—"
-
-    @admin.display(description=_("reasons"))
-    def reasons(self, obj: ProductPhoto) -> str:
-        if obj.last_error:
-            return obj.last_error
-        return "; ".join(str(reason) for reason in obj.quality_reasons or []) or "—"
-
-    def has_reanalyse_permission(self, request) -> bool:
-        return request.user.has_perm("stylerec_plugin.change_productphoto")
-
-    @admin.action(description=_("Analyse the selected photos again"), permissions=["reanalyse"])
-    def reanalyse(self, request, queryset: QuerySet) -> None:
-        from ..restyling.jobs import queue_sync_product
-
-        product_ids = list(queryset.values_list("product_id", flat=True))
-        for pk in product_ids:
-            queue_sync_product(pk, force=True)
-        self.message_user(request, _("%d photos queued for analysis.") % len(product_ids), messages.SUCCESS)

@@ -38,6 +38,8 @@ class StyleSerializer(serializers.ModelSerializer):
             "strength",
             "preserve_colour",
             "quality_floor",
+            "render_mode",
+            "colour_limit",
             "theme_primary",
             "theme_accent",
             "theme_background",
@@ -162,12 +164,28 @@ class InteractionSerializer(serializers.ModelSerializer):
         return attrs
 
 
+class VariantGatesSerializer(serializers.Serializer):
+    colour_mean_de = serializers.FloatField(allow_null=True, help_text=_("Product's mean colour shift, CIELAB ΔE"))
+    colour_dominant_de = serializers.FloatField(allow_null=True, help_text=_("Largest dominant-colour shift, ΔE"))
+    region_ssim = serializers.FloatField(allow_null=True, help_text=_("SSIM on the product region"))
+    scene_change = serializers.FloatField(allow_null=True, help_text=_("How much the scene changed (visibly styled)"))
+    mask_confidence = serializers.FloatField(allow_null=True, help_text=_("Confidence of the product mask, 0-1"))
+
+
 class VariantSerializer(serializers.Serializer):
     style = serializers.CharField(help_text=_("Style slug"))
     style_name = serializers.CharField()
     status = serializers.CharField(help_text=_("ready, running, pending, failed, rejected or missing"))
-    url = serializers.CharField(allow_null=True)
+    shown = serializers.BooleanField(
+        help_text=_("Shoppers see it: ready and not withdrawn, or rejected and approved by an admin")
+    )
+    review = serializers.CharField(allow_null=True, help_text=_("approved, withdrawn or null (the gates decide)"))
+    url = serializers.CharField(allow_null=True, help_text=_("Only when shown"))
     width = serializers.IntegerField(allow_null=True)
     height = serializers.IntegerField(allow_null=True)
     style_version = serializers.IntegerField(allow_null=True)
     is_current = serializers.BooleanField(help_text=_("Made from the style's current version"))
+    render_mode = serializers.CharField(help_text=_("product_true, or artistic (recolours products)"))
+    colour_limit = serializers.FloatField(help_text=_("The style's limit on the product's colour shift, ΔE"))
+    gates = VariantGatesSerializer(allow_null=True)
+    reason = serializers.CharField(allow_null=True, help_text=_("Why a rejected variant is not shown"))

@@ -14,10 +14,10 @@ from rest_framework import mixins, permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from ..models import Interaction, Style, StylePreference, VariantStatus
+from ..models import Interaction, Style, StylePreference
 from ..models.shoppers import PreferenceSource
 from ..products import get_product_adapter, price_parts
-from ..restyling.status import best_variant_rows
+from ..restyling.status import GATE_FIELDS, best_variant_rows
 from ..shoppers.identity import personalisation_enabled, record_interaction, set_personalisation
 from ..shoppers.preferences import set_explicit_styles, shopper_style
 from ..shoppers.privacy import delete_shopper_data, export_shopper_data
@@ -253,17 +253,23 @@ class ProductVariantsView(PluginSchema, RejectNulBytes, APIView):
         result = []
         for style in styles:
             row = best.get(style.pk)
-            ready = row is not None and row["status"] == VariantStatus.READY
+            shown = bool(row and row["shown"])
             result.append(
                 {
                     "style": style.slug,
                     "style_name": style.display_name,
                     "status": row["status"] if row else "missing",
-                    "url": request.build_absolute_uri(storage.url(row["image"])) if ready else None,
-                    "width": row["width"] if ready else None,
-                    "height": row["height"] if ready else None,
+                    "shown": shown,
+                    "review": (row["review"] or None) if row else None,
+                    "url": request.build_absolute_uri(storage.url(row["image"])) if shown else None,
+                    "width": row["width"] if shown else None,
+                    "height": row["height"] if shown else None,
                     "style_version": row["style_version"] if row else None,
                     "is_current": bool(row and row["style_version"] == style.version),
+                    "render_mode": style.render_mode,
+                    "colour_limit": style.colour_limit,
+                    "gates": {name: row[name] for name in GATE_FIELDS} if row else None,
+                    "reason": (row["last_error"] or None) if row and row["status"] == "rejected" else None,
                 }
             )
         return Response(VariantSerializer(result, many=True).data)

@@ -18,6 +18,13 @@ from .errors import ImageInputError, ImageTooLargeError, NotAnImageError, Trunca
 
 __all__ = [
     "ENGINE_VERSIONS",
+    "LOW_CONFIDENCE",
+    "GateReport",
+    "ProductMask",
+    "compose_product_true",
+    "find_product",
+    "judge",
+    "mask_from_upload",
     "ImageInputError",
     "ImageTooLargeError",
     "LoadedImage",
@@ -43,11 +50,21 @@ _LAZY = {
     "load_image": ".images",
     "content_ssim": ".metrics",
     "psnr": ".metrics",
+    "LOW_CONFIDENCE": ".segment",
+    "ProductMask": ".segment",
+    "find_product": ".segment",
+    "mask_from_upload": ".segment",
+    "compose_product_true": ".product_true",
+    "GateReport": ".gates",
+    "judge": ".gates",
 }
 
 if TYPE_CHECKING:  # pragma: no cover
+    from .gates import GateReport, judge
     from .images import LoadedImage, encode_image, load_image
     from .metrics import content_ssim, psnr
+    from .product_true import compose_product_true
+    from .segment import LOW_CONFIDENCE, ProductMask, find_product, mask_from_upload
     from .stylizer import ENGINE_VERSIONS, RestyleResult, StyleSpec, Stylizer
 
 

@@ -13,6 +13,13 @@ Engines:
   vector     the style predictor at its 256x256 input (arbitrary_predict.onnx); size ignored
   tone       numpy tone transfer (no onnxruntime counterpart)
 
+After the table, the product-true path is timed against today's whole-frame path per variant
+(preset engine, 512 px or the largest ``--sizes`` entry; in one worker process, interleaved):
+"whole-frame" is the network plus the old scoring (content SSIM, PSNR, to an image);
+"product-true" is ``Stylizer.restyle`` with the photo's stored mask (what a worker does: the
+mask is found once per photo, with its analysis) - composition and all three gates included;
+"+ find_product" adds segmenting the photo in the same call. ``--no-product-true`` skips it.
+
 ``--breakdown`` adds where the time goes for one full ``Stylizer.restyle`` (decode, network,
 scoring, encode); ``--batch N`` times N images per call (useful on CUDA).
 """
@@ -56,8 +63,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--breakdown", action="store_true", help="also time decode/network/score/encode")
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
+    parser.add_argument("--no-product-true", action="store_true", help="skip the product-true vs whole-frame rows")
     # Internal: one measurement in this process.
-    parser.add_argument("--worker", choices=["torch", "onnxruntime", "numpy", "breakdown"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--worker", choices=["torch", "onnxruntime", "numpy", "breakdown", "product"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--engine", default="preset", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, default=512, help=argparse.SUPPRESS)
     parser.add_argument("--precision", default="auto", help=argparse.SUPPRESS)
@@ -210,6 +220,77 @@ def _breakdown_worker(args: argparse.Namespace) -> dict:
     return {"backend": "torch", "device": stylizer.device, "precision": stylizer.precision, "parts": parts}
 
 
+def _product_true_worker(args: argparse.Namespace) -> dict:
+    """Per-variant ms: today's whole-frame path vs the product-true path (preset engine), interleaved."""
+    import resource
+
+    from .images import to_pil
+    from .metrics import content_ssim, psnr
+    from .segment import find_product_array
+    from .stylizer import StyleSpec, Stylizer
+
+    stylizer = Stylizer(device=args.device, max_side=args.size, precision=args.precision, threads=args.threads)
+    photo = bench_image(args.size, 1)[0]
+    weights = np.zeros(26, np.float32)
+    weights[0] = 1.0
+    stylizer.preload(["preset"])
+    mask = find_product_array(photo)
+    image = to_pil(photo)
+    spec = StyleSpec("preset", {0: 1.0})
+
+    def whole_frame() -> None:
+        out = stylizer._run_multistyle([photo], weights)[0]
+        content_ssim(photo, out), psnr(photo, out), to_pil(out)
+
+    calls = {
+        "whole_frame": whole_frame,
+        "product_true": lambda: stylizer.restyle(image, spec, mask=mask, floor=0.01),
+        "product_true_segmenting": lambda: stylizer.restyle(image, spec, floor=0.01),
+    }
+    for call in calls.values():  # warm-up
+        for _ in range(max(1, args.warmup)):
+            call()
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    cpu: dict[str, float] = dict.fromkeys(calls, 0.0)
+    for _ in range(max(1, args.repeats)):
+        for name, call in calls.items():  # interleaved, so load drift hits each path alike
+            started, cpu_started = time.perf_counter(), resource.getrusage(resource.RUSAGE_SELF)
+            call()
+            usage = resource.getrusage(resource.RUSAGE_SELF)
+            times[name].append((time.perf_counter() - started) * 1000.0)
+            cpu[name] += (usage.ru_utime + usage.ru_stime - cpu_started.ru_utime - cpu_started.ru_stime) * 1000.0
+    repeats = max(1, args.repeats)
+    return {
+        "device": stylizer.device,
+        "precision": stylizer.precision,
+        "ms": {name: statistics.median(values) for name, values in times.items()},
+        "cpu_ms": {name: total / repeats for name, total in cpu.items()},
+    }
+
+
+def format_product_true(row: dict, size: int, repeats: int) -> str:
+    if "error" in row:
+        return f"product-true vs whole-frame at {size} px: error: {row['error']}"
+    ms, cpu = row["ms"], row["cpu_ms"]
+    base, base_cpu = ms["whole_frame"], cpu["whole_frame"]
+    names = {
+        "whole_frame": "whole-frame (today: network + content SSIM + PSNR)",
+        "product_true": "product-true, stored mask (composition + 3 gates)",
+        "product_true_segmenting": "product-true + find_product in the same call",
+    }
+    lines = [
+        f"product-true vs whole-frame per variant, preset engine, {size} px, {row['device']}/{row['precision']}, "
+        f"median of {repeats} interleaved runs",
+        "| path | wall ms | CPU ms | wall ratio | CPU ratio |",
+        "|---|---|---|---|---|",
+    ]
+    for key, label in names.items():
+        lines.append(
+            f"| {label} | {ms[key]:.1f} | {cpu[key]:.1f} | {ms[key] / base:.2f}x | {cpu[key] / base_cpu:.2f}x |"
+        )
+    return "\n".join(lines)
+
+
 # ---------------------------------------------------------------------------------- driver
 
 
@@ -254,6 +335,7 @@ def run_bench(args: argparse.Namespace) -> int:
             "onnxruntime": _onnxruntime_worker,
             "numpy": _numpy_worker,
             "breakdown": _breakdown_worker,
+            "product": _product_true_worker,
         }[args.worker]
         print(json.dumps({"engine": args.engine, "size": args.size, **worker(args)}), flush=True)
         return 0
@@ -292,14 +374,19 @@ def run_bench(args: argparse.Namespace) -> int:
             row["ort_min"], row["ort_max"] = ort.get("ms_min"), ort.get("ms_max")
         rows.append(row)
     breakdown = [_spawn(args, "breakdown", "preset", size) for size in sizes] if args.breakdown else []
+    product_size = 512 if 512 in sizes else max(sizes)
+    product = [] if args.no_product_true else [_spawn(args, "product", "preset", product_size)]
     if args.json:
-        for row in rows + breakdown:
+        for row in rows + breakdown + product:
             print(json.dumps(row))
         return 0
     print(format_table(rows, args))
     if breakdown:
         print()
         print(format_breakdown(breakdown, sizes))
+    if product:
+        print()
+        print(format_product_true(product[0], product_size, args.repeats))
     return 0
 
 

@@ -1,7 +1,9 @@
 """``python -m stylerec_plugin.engine calibrate``: how a content floor would treat a catalogue.
 
 Renders every photo in every preset (and any reference images) at the full strength and at
-each retry strength, scores each output with ``content_ssim``, then prints, for a range of
+each retry strength at the stored size (800 px by default: what shoppers see; scores at 256 px
+differ by up to 0.16), scores each output with the structure gate's product-region SSIM
+(``gates.judge``), then prints, for a range of
 floors, how many (photo, style) pairs would be shown and at what strength, plus per-style
 rows. Use it with contact sheets (``sheet``) to pick a shop's floor; docs/engine.md tells
 how the default was chosen on the demo catalogue. ``--csv`` keeps every score.
@@ -20,6 +22,9 @@ import numpy as np
 
 from .errors import ImageInputError
 
+# Shops store and serve photos at about this long edge (the demo: 800 px): score what shoppers see.
+STORED_SIZE = 800
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("photos", nargs="+", help="product photos (files or folders of .jpg/.png)")
@@ -27,7 +32,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--presets", default="all", help="'all' or comma-separated indexes")
     parser.add_argument("--strengths", default="1.0,0.8,0.6,0.4", help="strengths to score, strongest first")
     parser.add_argument("--floors", default="0.2,0.25,0.3,0.35,0.4,0.45", help="floors to summarise")
-    parser.add_argument("--size", type=int, default=256, help="working long edge (default 256)")
+    parser.add_argument(
+        "--size", type=int, default=STORED_SIZE, help=f"working long edge (default {STORED_SIZE}: the stored size)"
+    )
+    parser.add_argument("--mode", default="product_true", choices=["product_true", "artistic"])
     parser.add_argument("--csv", help="write every (photo, style, strength, ssim) here")
     parser.add_argument("--device", default=None)
     parser.add_argument("--precision", default="auto")
@@ -53,8 +61,9 @@ def score_catalogue(args: argparse.Namespace) -> tuple[list[str], list[str], lis
     stylizer = Stylizer(device=args.device, max_side=args.size, precision=args.precision)
     strengths = [float(s) for s in args.strengths.split(",")]
     presets = range(NUM_PRESETS) if args.presets == "all" else [int(i) for i in args.presets.split(",")]
-    styles: list[tuple[str, StyleSpec]] = [(f"preset {i}", StyleSpec("preset", {i: 1.0})) for i in presets]
-    styles += [(f"ref {Path(r).stem}", StyleSpec("reference", reference=Path(r))) for r in args.references]
+    mode = getattr(args, "mode", "product_true")
+    styles: list[tuple[str, StyleSpec]] = [(f"preset {i}", StyleSpec("preset", {i: 1.0}, mode=mode)) for i in presets]
+    styles += [(f"ref {Path(r).stem}", StyleSpec("reference", reference=Path(r), mode=mode)) for r in args.references]
     photos = _photo_paths(args.photos)
     scores = np.full((len(photos), len(styles), len(strengths)), np.nan, dtype=np.float32)
     for p, path in enumerate(photos):
@@ -66,9 +75,9 @@ def score_catalogue(args: argparse.Namespace) -> tuple[list[str], list[str], lis
         for s, (_, spec) in enumerate(styles):
             # Floor above 1 forces every strength to be tried and scored.
             result = stylizer.restyle(photo, spec, floor=1.01, retry_strengths=strengths[1:])
-            for k, (strength, score) in enumerate(result.tried):
+            for k, ((strength, _), report) in enumerate(zip(result.tried, result.attempts, strict=True)):
                 assert strength == strengths[k]
-                scores[p, s, k] = score
+                scores[p, s, k] = report.region_ssim  # the structure gate's score
         print(f"[{p + 1}/{len(photos)}] {path.name}", file=sys.stderr, flush=True)
     return [p.name for p in photos], [name for name, _ in styles], strengths, scores
 

@@ -1,4 +1,4 @@
-"""Command line: ``python -m stylerec_plugin.engine stylize|sheet|calibrate|bench``.
+"""Command line: ``python -m stylerec_plugin.engine stylize|sheet|calibrate|evaluate|bench``.
 
     python -m stylerec_plugin.engine stylize mug.jpg --style preset:19 --strength 0.8 -o mug-19.jpg
     python -m stylerec_plugin.engine stylize mug.jpg --style starry-night.jpg -o mug-vg.jpg
@@ -46,7 +46,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
 
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--size", type=int, default=1024, help="working long edge in pixels (default 1024)")
+    common.add_argument(
+        "--size", type=int, default=800, help="working long edge in pixels (default 800: the size a shop stores)"
+    )
     common.add_argument("--device", default=None, help="cpu, cuda or cuda:N (default: CUDA when present)")
     common.add_argument(
         "--precision",
@@ -62,15 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     stylize.add_argument("--strength", type=_strength_arg, default=1.0)
     stylize.add_argument("--preserve-colour", "--preserve-color", action="store_true", dest="preserve_colour")
     stylize.add_argument(
+        "--mode", default="product_true", choices=["product_true", "artistic"], help="artistic recolours the product"
+    )
+    stylize.add_argument(
         "--floor", type=_floor_arg, default=DEFAULT_FLOOR, help=f"content floor (default {DEFAULT_FLOOR})"
     )
     stylize.add_argument("--retry", default="0.8,0.6,0.4", help="lower strengths to retry under the floor")
     stylize.add_argument("-o", "--output", required=True, help="output image (.jpg, .png, .webp)")
 
-    sheet = sub.add_parser("sheet", parents=[common], help="contact sheet: one photo in every preset")
+    sheet = sub.add_parser(
+        "sheet", parents=[common], help="contact sheet: one photo in every preset, rendered at --size, shown at --tile"
+    )
     sheet.add_argument("input", help="product photo")
     sheet.add_argument("-o", "--output", required=True, help="sheet image (.png)")
-    sheet.add_argument("--tile", type=int, default=256, help="tile long edge (default 256)")
+    sheet.add_argument("--tile", type=int, default=256, help="tile long edge on the sheet (default 256)")
+    sheet.add_argument("--mode", default="product_true", choices=["product_true", "artistic"])
     sheet.add_argument("--columns", type=int, default=7)
     sheet.add_argument("--strength", type=_strength_arg, default=1.0)
     sheet.add_argument("--references", nargs="*", default=[], help="also render these reference images")
@@ -80,6 +88,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .calibrate import add_arguments as add_calibrate_arguments
 
     add_calibrate_arguments(calibrate)
+
+    evaluate = sub.add_parser("evaluate", help="the product-true figures (colour shift, visibly styled, rejected)")
+    from .evaluate import add_arguments as add_evaluate_arguments
+
+    add_evaluate_arguments(evaluate)
 
     bench = sub.add_parser("bench", help="PyTorch vs onnxruntime speed table (each in its own process)")
     from .bench import add_arguments
@@ -98,12 +111,18 @@ def main(argv: Sequence[str] | None = None) -> int:
         from .calibrate import run_calibrate
 
         return run_calibrate(args)
+    if args.command == "evaluate":
+        from .evaluate import run_evaluate
+
+        return run_evaluate(args)
     if args.command == "sheet":
         return _sheet(args)
     return _stylize(args)
 
 
-def spec_from_args(style: str | None, engine: str | None, strength: float, preserve_colour: bool):
+def spec_from_args(
+    style: str | None, engine: str | None, strength: float, preserve_colour: bool, mode: str = "product_true"
+):
     from .presets import parse_preset_spec
     from .stylizer import StyleSpec
 
@@ -115,15 +134,21 @@ def spec_from_args(style: str | None, engine: str | None, strength: float, prese
         if not style:
             raise ValueError("--style preset:N is needed for the preset engine")
         return StyleSpec(
-            kind="preset", preset_weights=parse_preset_spec(style), strength=strength, preserve_colour=preserve_colour
+            kind="preset",
+            preset_weights=parse_preset_spec(style),
+            strength=strength,
+            preserve_colour=preserve_colour,
+            mode=mode,
         )
     if engine in ("reference", "tone"):
         if not style or style.lower().startswith("preset:"):
             raise ValueError(f"the {engine} engine needs a reference image as --style")
         if not Path(style).is_file():
             raise ValueError(f"reference image not found: {style}")
-        return StyleSpec(kind=engine, reference=Path(style), strength=strength, preserve_colour=preserve_colour)
-    return StyleSpec(kind="enhance", strength=strength, preserve_colour=preserve_colour)
+        return StyleSpec(
+            kind=engine, reference=Path(style), strength=strength, preserve_colour=preserve_colour, mode=mode
+        )
+    return StyleSpec(kind="enhance", strength=strength, preserve_colour=preserve_colour, mode=mode)
 
 
 def _print_error(message: str, **extra: object) -> None:
@@ -134,7 +159,7 @@ def _stylize(args: argparse.Namespace) -> int:
     from .stylizer import Stylizer
 
     try:
-        spec = spec_from_args(args.style, args.engine, args.strength, args.preserve_colour)
+        spec = spec_from_args(args.style, args.engine, args.strength, args.preserve_colour, mode=args.mode)
         retry = [float(s) for s in args.retry.split(",") if s.strip()]
     except ValueError as exc:
         _print_error(str(exc))
@@ -180,24 +205,29 @@ def _sheet(args: argparse.Namespace) -> int:
     from .presets import NUM_PRESETS
     from .stylizer import StyleSpec, Stylizer
 
-    stylizer = Stylizer(device=args.device, max_side=args.tile, precision=args.precision)
+    # Rendered (and scored) at the working size a shop stores, then shrunk to tiles for the sheet.
+    stylizer = Stylizer(device=args.device, max_side=args.size, precision=args.precision)
     try:
-        photo = load_image(args.input, max_side=args.tile)
+        photo = load_image(args.input, max_side=args.size)
     except ImageInputError as exc:
         _print_error(str(exc), input=str(args.input), kind=type(exc).__name__)
         return EXIT_BAD_INPUT
-    tiles: list[tuple[str, Image.Image, float | None]] = [("original", photo.to_pil(), None)]
+    tiles: list[tuple[str, Image.Image, float | None]] = [("original", _tile(photo.to_pil(), args.tile), None)]
     specs = [
-        (str(i), StyleSpec(kind="preset", preset_weights={i: 1.0}, strength=args.strength)) for i in range(NUM_PRESETS)
+        (str(i), StyleSpec(kind="preset", preset_weights={i: 1.0}, strength=args.strength, mode=args.mode))
+        for i in range(NUM_PRESETS)
     ]
     specs += [
-        (Path(ref).stem.split("_")[0][:18], StyleSpec(kind="reference", reference=Path(ref), strength=args.strength))
+        (
+            Path(ref).stem.split("_")[0][:18],
+            StyleSpec(kind="reference", reference=Path(ref), strength=args.strength, mode=args.mode),
+        )
         for ref in args.references
     ]
     for label, spec in specs:
-        # floor 0: show every style at the asked strength; the label carries its score.
+        # floor 0: show every style at the asked strength; the label carries its product-region score.
         result = stylizer.restyle(photo, spec, floor=0.0, retry_strengths=())
-        tiles.append((label, result.image, result.ssim))
+        tiles.append((label, _tile(result.image, args.tile), result.gates.region_ssim))
 
     tile_w, tile_h = tiles[0][1].size
     pad, label_h = 6, 16
@@ -220,6 +250,12 @@ def _sheet(args: argparse.Namespace) -> int:
     sheet.save(output)
     print(json.dumps({"output": str(output), "tiles": len(tiles), "scores": {t[0]: t[2] for t in tiles[1:]}}))
     return 0
+
+
+def _tile(image, side: int):
+    image = image.copy()
+    image.thumbnail((side, side))
+    return image
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -85,6 +85,7 @@ class PhotoQuality:
     highlights: float = 0.0  # 99th percentile luminance
     shadows: float = 0.0  # 1st percentile luminance
     subscores: dict[str, float] = field(default_factory=dict)
+    studio: str = ""  # "white seamless", "black low-key" or "" (see _studio_background)
 
     def to_dict(self) -> dict:
         """JSON-ready (for a model field or the API)."""
@@ -115,6 +116,18 @@ def assess_photo(
     long_edge = max(width, height)
 
     t = thresholds
+
+    studio, subject = _studio_background(y)
+    if studio:
+        # White seamless / black low-key is standard product photography: the sweep is bright
+        # or dark on purpose, so exposure and contrast are judged on the product, not the sweep.
+        # (A washed-out or dark copy of such a photo still fails: its product is washed out too.)
+        # On white the product's darkest parts say whether it is washed out; on black its lightest.
+        if studio == "white seamless":
+            shadows = float(np.percentile(subject, 1))
+        else:
+            highlights = float(np.percentile(subject, 99))
+        contrast = highlights - shadows
     too_dark = highlights < t.min_highlights
     too_bright = shadows > t.max_shadows
     # A darkened photo also has a small spread; call it flat only when the
@@ -139,7 +152,33 @@ def assess_photo(
         highlights=round(highlights, 4),
         shadows=round(shadows, 4),
         subscores={k: round(v, 4) for k, v in subscores.items()},
+        studio=studio,
     )
+
+
+# A studio sweep fills the photo's border with one even tone: measured on a strip this wide.
+_BORDER_STRIP = 0.04
+# Luminance distance from the sweep's median that marks a pixel as the subject's.
+_SUBJECT_DISTANCE = 0.12
+
+
+def _studio_background(y: np.ndarray) -> tuple[str, np.ndarray]:
+    """("white seamless" | "black low-key" | "", the subject's luminance values) from the border sweep."""
+    height, width = y.shape
+    strip = max(2, round(_BORDER_STRIP * min(height, width)))
+    border = np.concatenate([y[:strip].ravel(), y[-strip:].ravel(), y[:, :strip].ravel(), y[:, -strip:].ravel()])
+    low, median, high = (float(v) for v in np.percentile(border, [10, 50, 90]))
+    kind = ""
+    if median >= 0.65 and low >= 0.55:  # white, or a light pastel sweep with its gradient
+        kind = "white seamless"
+    elif median <= 0.15 and high <= 0.25:
+        kind = "black low-key"
+    if not kind:
+        return "", y.reshape(-1)
+    subject = y[np.abs(y - median) > _SUBJECT_DISTANCE]
+    if subject.size < 0.02 * y.size:
+        return "", y.reshape(-1)  # nothing stands out from the sweep: judge the whole photo
+    return kind, subject
 
 
 def _reasons(

@@ -34,21 +34,29 @@ import numpy as np
 from PIL import Image
 
 from .errors import ImageInputError
+from .gates import DEFAULT_COLOUR_LIMIT, DEFAULT_MIN_SCENE_CHANGE, DEFAULT_STRUCTURE_FLOOR, GateReport, judge
 from .images import LoadedImage, blend, load_image, preserve_colour, resize_array, to_pil
 from .metrics import content_ssim, psnr
+from .product_true import compose_product_true_array
+from .segment import ProductMask, find_product_array, full_frame_mask
 
 if TYPE_CHECKING:  # pragma: no cover
     import torch
 
 # Bump a version when the outputs of that kind change: stored variants are keyed by it.
+# "-2": product-true rendering and the product-region gates (issue 10).
 ENGINE_VERSIONS: dict[str, str] = {
-    "preset": "preset-1",
-    "reference": "arbitrary-1",
-    "tone": "tone-1",
-    "enhance": "enhance-1",
+    "preset": "preset-2",
+    "reference": "arbitrary-2",
+    "tone": "tone-2",
+    "enhance": "enhance-2",
 }
 KINDS = tuple(ENGINE_VERSIONS)
-DEFAULT_FLOOR = 0.35
+# "product_true": the scene gets the style, the product keeps its colours (the default);
+# "artistic": the whole frame is restyled, products recoloured too (an explicit choice).
+MODES = ("product_true", "artistic")
+# The structure gate's floor: luminance SSIM over the product region (gates.py).
+DEFAULT_FLOOR = DEFAULT_STRUCTURE_FLOOR
 DEFAULT_RETRY_STRENGTHS = (0.8, 0.6, 0.4)
 # The style predictor sees a centred square crop at this size, as the original pipeline did.
 STYLE_INPUT_SIZE = 256
@@ -69,10 +77,17 @@ class StyleSpec:
     reference: bytes | str | Path | Image.Image | None = None
     strength: float = 1.0
     preserve_colour: bool = False
+    mode: str = "product_true"
+    colour_limit: float = DEFAULT_COLOUR_LIMIT  # CIE76 ΔE the product's mean colour may move (product_true)
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise ValueError(f"unknown style kind {self.kind!r}; expected one of {', '.join(KINDS)}")
+        if self.mode not in MODES:
+            raise ValueError(f"unknown mode {self.mode!r}; expected one of {', '.join(MODES)}")
+        self.colour_limit = float(self.colour_limit)
+        if not self.colour_limit > 0:
+            raise ValueError(f"colour_limit must be a positive ΔE, got {self.colour_limit}")
         strength = float(self.strength)
         if not 0.0 <= strength <= 1.0:
             raise ValueError(f"strength must be between 0 and 1, got {self.strength}")
@@ -101,6 +116,11 @@ class RestyleResult:
     width: int
     height: int
     tried: list[tuple[float, float]] = field(default_factory=list)
+    gates: GateReport | None = None
+    mask: ProductMask | None = None  # the mask used, at the photo's working size
+    reason: str = ""  # "" when ready; otherwise why it was rejected, in words
+    mode: str = "product_true"
+    attempts: list[GateReport] = field(default_factory=list)  # the gate report of each try, as ``tried``
 
     @property
     def ok(self) -> bool:
@@ -120,6 +140,12 @@ class RestyleResult:
             "psnr": round(self.psnr, 2),
             "ms": round(self.ms, 1),
             "tried": [[round(s, 4), round(q, 4)] for s, q in self.tried],
+            "mode": self.mode,
+            "reason": self.reason,
+            "gates": self.gates.as_dict() if self.gates is not None else None,
+            "mask": None
+            if self.mask is None
+            else {"confidence": round(self.mask.confidence, 4), "method": self.mask.method},
         }
 
 
@@ -182,6 +208,12 @@ class _Prepared:
 
     rgb: np.ndarray
     alpha: np.ndarray | None
+    mask: ProductMask | None = None
+
+    @property
+    def shown(self) -> np.ndarray:
+        """The photo as a shopper sees it (what every gate compares against)."""
+        return self.rgb
 
     def composite(self, output: np.ndarray) -> np.ndarray:
         """An output as a shopper sees it: over white where the photo is transparent."""
@@ -397,9 +429,23 @@ class Stylizer:
         *,
         floor: float | None = DEFAULT_FLOOR,
         retry_strengths: Sequence[float] = DEFAULT_RETRY_STRENGTHS,
+        mask: ProductMask | None = None,
+        min_scene_change: float | None = DEFAULT_MIN_SCENE_CHANGE,
     ) -> RestyleResult:
-        """Restyle one photo. Raises :class:`ImageInputError` subclasses for bad photos."""
-        result = self.restyle_batch([photo], spec, floor=floor, retry_strengths=retry_strengths, _raise=True)[0]
+        """Restyle one photo. Raises :class:`ImageInputError` subclasses for bad photos.
+
+        ``mask``: the product's mask (an admin's upload or a stored analysis), at any size;
+        None finds it (``find_product``). See :meth:`restyle_batch` for the gates.
+        """
+        result = self.restyle_batch(
+            [photo],
+            spec,
+            floor=floor,
+            retry_strengths=retry_strengths,
+            masks=[mask],
+            min_scene_change=min_scene_change,
+            _raise=True,
+        )[0]
         assert isinstance(result, RestyleResult)
         return result
 
@@ -410,15 +456,29 @@ class Stylizer:
         *,
         floor: float | None = DEFAULT_FLOOR,
         retry_strengths: Sequence[float] = DEFAULT_RETRY_STRENGTHS,
+        masks: Sequence[ProductMask | None] | None = None,
+        min_scene_change: float | None = DEFAULT_MIN_SCENE_CHANGE,
         _raise: bool = False,
     ) -> list[RestyleResult | ImageInputError]:
         """Restyle many photos in one style; a bad photo yields its exception in its slot, others still succeed.
 
+        Gates (``gates.judge``): the product's colour within ``spec.colour_limit`` (product_true
+        mode only), the product region's SSIM at least ``floor``, the scene visibly changed
+        (mean ΔE at least ``min_scene_change``). The asked strength is tried first, then each
+        lower retry strength, until one passes: status "ready"; if none does, "rejected" with
+        ``reason`` and the closest try kept for the admin. ``floor`` 0/None turns gating off:
+        one attempt, "ready", the gate report still attached (contact sheets, previews).
+
+        ``masks``: one ProductMask or None per photo (None: ``find_product`` on the photo).
+
         On CUDA, photos of the same working size go through the network together (one batch);
         on CPU they run one by one (batching does not speed up a 2-core CPU, and it costs memory).
         """
+        gating = bool(floor)
         floor = float(floor) if floor else 0.0
         strengths = _attempt_strengths(spec.strength, retry_strengths)
+        if masks is not None and len(masks) != len(photos):
+            raise ValueError(f"got {len(masks)} masks for {len(photos)} photos")
         slots: list[RestyleResult | ImageInputError | None] = [None] * len(photos)
         prepared: dict[int, _Prepared] = {}
         load_ms: dict[int, float] = {}
@@ -426,12 +486,14 @@ class Stylizer:
             started = time.perf_counter()
             try:
                 prepared[i] = self._load(photo)
+                prepared[i].mask = self._mask_for(prepared[i], masks[i] if masks is not None else None)
             except ImageInputError as exc:
                 if _raise:
                     raise
                 slots[i] = exc
             load_ms[i] = (time.perf_counter() - started) * 1000.0
 
+        gate = _Gate(spec, floor, float(min_scene_change or 0.0), gating)
         renderer = self._renderer(spec)
         for group in self._groups(prepared):
             started = time.perf_counter()
@@ -439,9 +501,15 @@ class Stylizer:
             shared_ms = (time.perf_counter() - started) * 1000.0 / len(group)
             for i, state in zip(group, first, strict=True):
                 t0 = time.perf_counter()
-                slots[i] = self._finish(prepared[i], spec, renderer, state, strengths, floor)
+                slots[i] = self._finish(prepared[i], spec, renderer, state, strengths, gate)
                 slots[i].ms = load_ms[i] + shared_ms + (time.perf_counter() - t0) * 1000.0
         return slots  # type: ignore[return-value]
+
+    def _mask_for(self, item: _Prepared, given: ProductMask | None) -> ProductMask:
+        height, width = item.rgb.shape[:2]
+        if given is not None:
+            return given.resized(width, height)
+        return find_product_array(item.rgb, item.alpha)
 
     # ------------------------------------------------------------------ internals
 
@@ -469,32 +537,49 @@ class Stylizer:
         renderer: _Renderer,
         state: Any,
         strengths: list[float],
-        floor: float,
+        gate: _Gate,
     ) -> RestyleResult:
         tried: list[tuple[float, float]] = []
-        best: tuple[float, float, np.ndarray] | None = None
-        chosen: tuple[float, float, np.ndarray] | None = None
+        attempts: list[GateReport] = []
+        best: tuple[tuple[int, float], float, np.ndarray, GateReport, float] | None = None
+        chosen: tuple[float, np.ndarray, GateReport, float] | None = None
+        mask = item.mask
+        height, width = item.rgb.shape[:2]
+        # An untrusted mask is not cut along: the whole frame keeps its colours instead.
+        alpha = mask.alpha if mask is not None and mask.trusted else full_frame_mask(width, height).alpha
         for n, strength in enumerate(strengths):
             output = renderer.render(item, state, strength, first_attempt=(n == 0))
             if spec.preserve_colour:
                 output = preserve_colour(item.rgb, output)
-            score = content_ssim(item.rgb, item.composite(output))
+            if spec.mode == "product_true":
+                # An enhancement's point is the product's light: only its chroma is held.
+                output = compose_product_true_array(item.rgb, output, alpha, match_lightness=spec.kind != "enhance")
+            shown = item.composite(output)
+            report = gate.judge(item.shown, shown, mask)
+            score = content_ssim(item.shown, shown)
             tried.append((strength, score))
-            if best is None or score > best[1]:
-                best = (strength, score, output)
-            if score >= floor:
-                chosen = (strength, score, output)
+            attempts.append(report)
+            # Closest try: fewest failed gates, then the best product-region SSIM.
+            rank = (-len(report.reasons), report.region_ssim)
+            if best is None or rank > best[0]:
+                best = (rank, strength, output, report, score)
+            if report.passed or not gate.gating:
+                chosen = (strength, output, report, score)
                 break
         status = "ready" if chosen is not None else "rejected"
         # A rejected result keeps its closest try (stored for the admin, never shown to shoppers).
-        strength_used, score, output = chosen if chosen is not None else best  # type: ignore[misc]
+        strength_used, output, report, score = chosen if chosen is not None else best[1:]  # type: ignore[index,misc]
+        reason = ""
+        if chosen is None:
+            reason = f"no strength passed the gates; at {strength_used:g}: {report.reason}"
         image = to_pil(output, item.alpha)
+        shown = item.composite(output)
         return RestyleResult(
             image=image,
             status=status,
             strength_used=float(strength_used),
             ssim=float(score),
-            psnr=float(psnr(item.rgb, item.composite(output))),
+            psnr=float(psnr(item.shown, shown)),
             ms=0.0,
             device=self.device if renderer.uses_network else "cpu",
             engine=spec.kind,
@@ -502,6 +587,30 @@ class Stylizer:
             width=image.width,
             height=image.height,
             tried=tried,
+            gates=report,
+            mask=mask,
+            reason=reason,
+            mode=spec.mode,
+            attempts=attempts,
+        )
+
+
+@dataclass
+class _Gate:
+    spec: StyleSpec
+    floor: float
+    min_scene_change: float
+    gating: bool
+
+    def judge(self, original: np.ndarray, shown: np.ndarray, mask: ProductMask | None) -> GateReport:
+        return judge(
+            original,
+            shown,
+            mask,
+            colour_limit=self.spec.colour_limit,
+            structure_floor=self.floor,
+            min_scene_change=self.min_scene_change,
+            check_colour=self.spec.mode == "product_true",
         )
 
 

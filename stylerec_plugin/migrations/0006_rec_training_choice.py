@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("stylerec_plugin", "0004_style_translations"),
+        ("stylerec_plugin", "0005_product_true"),
     ]
 
     operations = [

@@ -9,8 +9,8 @@ from .experiments import (  # noqa: F401
 )
 from .recommendations import RecommendationList, RecommenderModel
 from .shoppers import Interaction, InteractionKind, ShopperProfile, StylePreference
-from .styles import Style, StyleKind, StyleTranslation
-from .variants import ProductPhoto, RestyledImage, VariantStatus
+from .styles import RenderMode, Style, StyleKind, StyleTranslation
+from .variants import ProductPhoto, RestyledImage, Review, VariantStatus, shown_condition
 
 __all__ = [
     "Interaction",
@@ -18,11 +18,14 @@ __all__ = [
     "ProductPhoto",
     "RecommendationList",
     "RecommenderModel",
+    "RenderMode",
     "RestyledImage",
+    "Review",
     "ShopperProfile",
     "Style",
     "StyleKind",
     "StylePreference",
     "StyleTranslation",
     "VariantStatus",
+    "shown_condition",
 ]

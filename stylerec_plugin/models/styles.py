@@ -14,6 +14,16 @@ from ..validators import validate_image_upload
 PRESET_COUNT = 26
 
 
+class RenderMode(models.TextChoices):
+    """How a style treats the product: product-true keeps its colours, artistic recolours the whole frame."""
+
+    PRODUCT_TRUE = "product_true", _("Product-true: the scene is styled, the product keeps its colours")
+    ARTISTIC = "artistic", _("Artistic: recolours products")
+
+
+DEFAULT_COLOUR_LIMIT = 10.0
+
+
 class StyleKind(models.TextChoices):
     REFERENCE = "reference", _("Reference image (arbitrary style network)")
     PRESET = "preset", _("Pretrained preset (26-style network)")
@@ -61,6 +71,19 @@ class Style(models.Model):
         validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
         help_text=_("Minimum content SSIM; empty uses the site default."),
     )
+    render_mode = models.CharField(
+        _("render mode"),
+        max_length=16,
+        choices=RenderMode.choices,
+        default=RenderMode.PRODUCT_TRUE,
+        help_text=_("Artistic styles may show the product in colours it is not sold in."),
+    )
+    colour_limit = models.FloatField(
+        _("colour limit (ΔE)"),
+        default=DEFAULT_COLOUR_LIMIT,
+        validators=[MinValueValidator(1.0), MaxValueValidator(60.0)],
+        help_text=_("Largest shift of the product's colours (CIELAB ΔE, mean and dominant) a variant may show."),
+    )
     theme_primary = _colour_field(DEFAULT_THEME["primary"], "primary colour")
     theme_accent = _colour_field(DEFAULT_THEME["accent"], "accent colour")
     theme_background = _colour_field(DEFAULT_THEME["background"], "background colour")
@@ -80,6 +103,10 @@ class Style(models.Model):
     )
     output_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
     sort_order = models.IntegerField(_("order"), default=0)
+    # A preview before the style goes live: the sample products (chosen by photo quality) that
+    # workers render even while the style is inactive, and when that was asked for.
+    preview_products = models.JSONField(default=list, blank=True, editable=False)
+    preview_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
     # The reference's 100-d style vector, written by a worker (never the web side).
     style_vector = models.JSONField(null=True, blank=True, editable=False)
     style_vector_version = models.PositiveIntegerField(null=True, blank=True, editable=False)
@@ -109,6 +136,10 @@ class Style(models.Model):
         instance = super().from_db(db, field_names, values)
         instance._loaded_reference_name = instance.__dict__.get("reference_image")
         return instance
+
+    @property
+    def is_artistic(self) -> bool:
+        return self.render_mode == RenderMode.ARTISTIC
 
     @property
     def theme(self) -> dict[str, str]:
@@ -208,6 +239,12 @@ class Style(models.Model):
             "preserve_colour": bool(self.preserve_colour),
             "floor": None if self.quality_floor is None else round(float(self.quality_floor), 4),
         }
+        # Only non-default values join the payload: a style saved before these fields existed
+        # keeps its fingerprint (no re-render of every variant on an unrelated edit).
+        if self.render_mode != RenderMode.PRODUCT_TRUE:
+            payload["mode"] = self.render_mode
+        if round(float(self.colour_limit), 2) != DEFAULT_COLOUR_LIMIT:
+            payload["colour_limit"] = round(float(self.colour_limit), 2)
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
 class StyleTranslation(models.Model):

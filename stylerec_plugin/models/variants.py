@@ -4,7 +4,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ..conf import product_model_label
-from ..storage import variant_storage, variant_upload_to
+from ..storage import mask_upload_to, variant_storage, variant_upload_to
 
 
 class VariantStatus(models.TextChoices):
@@ -13,6 +13,22 @@ class VariantStatus(models.TextChoices):
     READY = "ready", _("Ready")
     FAILED = "failed", _("Failed")
     REJECTED = "rejected", _("Rejected (product not recognisable)")
+
+
+class Review(models.TextChoices):
+    """An admin's decision on one variant; it holds for the photo and style version it was made for."""
+
+    NONE = "", _("Not reviewed (the gates decide)")
+    APPROVED = "approved", _("Approved: shown although the gates rejected it")
+    WITHDRAWN = "withdrawn", _("Withdrawn: never shown")
+
+
+def shown_condition() -> models.Q:
+    """The rows shoppers may see: ready and not withdrawn, or rejected and approved by an admin."""
+    made_for_row = models.Q(review_source_hash=models.F("source_hash"), review_style_version=models.F("style_version"))
+    ready = models.Q(status=VariantStatus.READY) & ~(models.Q(review=Review.WITHDRAWN) & made_for_row)
+    approved = models.Q(status=VariantStatus.REJECTED, review=Review.APPROVED) & made_for_row
+    return (ready | approved) & ~models.Q(image="")
 
 
 class RestyledImage(models.Model):
@@ -60,6 +76,20 @@ class RestyledImage(models.Model):
     ssim = models.FloatField(_("content SSIM"), null=True, blank=True)
     psnr = models.FloatField(_("PSNR"), null=True, blank=True)
     strength_used = models.FloatField(_("strength used"), null=True, blank=True)
+    # The gates, as the engine compared them (see engine.gates.GateReport).
+    colour_mean_de = models.FloatField(_("colour shift, mean (ΔE)"), null=True, blank=True)
+    colour_dominant_de = models.FloatField(_("colour shift, dominant (ΔE)"), null=True, blank=True)
+    region_ssim = models.FloatField(_("product SSIM"), null=True, blank=True)
+    scene_change = models.FloatField(_("scene change"), null=True, blank=True)
+    mask_confidence = models.FloatField(_("mask confidence"), null=True, blank=True)
+    # An admin's re-run at a chosen strength: that strength only, no retries, until cleared.
+    strength_override = models.FloatField(_("chosen strength"), null=True, blank=True)
+    review = models.CharField(_("review"), max_length=16, choices=Review.choices, default=Review.NONE, blank=True)
+    reviewed_by = models.CharField(_("reviewed by"), max_length=150, blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # What the decision was made for: it lapses when the photo or the style version changes.
+    review_source_hash = models.CharField(max_length=64, blank=True)
+    review_style_version = models.PositiveIntegerField(null=True, blank=True)
     duration_ms = models.PositiveIntegerField(_("time (ms)"), null=True, blank=True)
     device = models.CharField(_("device"), max_length=32, blank=True)
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
@@ -86,6 +116,22 @@ class RestyledImage(models.Model):
     def __str__(self) -> str:
         return f"{self.product_id} in {self.style_id} v{self.style_version} ({self.status})"
 
+    @property
+    def review_applies(self) -> bool:
+        """The admin's decision, if any, was made for this row's photo and style version."""
+        return bool(self.review) and (self.review_source_hash, self.review_style_version) == (
+            self.source_hash,
+            self.style_version,
+        )
+
+    @property
+    def is_shown(self) -> bool:
+        if not self.image:
+            return False
+        if self.status == VariantStatus.READY:
+            return not (self.review == Review.WITHDRAWN and self.review_applies)
+        return self.status == VariantStatus.REJECTED and self.review == Review.APPROVED and self.review_applies
+
 
 class ProductPhoto(models.Model):
     """What the plugin knows about a product's current photo (written by workers)."""
@@ -111,6 +157,15 @@ class ProductPhoto(models.Model):
     # written by the worker through the plugin's storage; the original file is never touched.
     original_copies = models.JSONField(default=dict, blank=True)
     last_error = models.TextField(blank=True)
+    # The product region: a grey PNG (white = product) stored through the variants' storage,
+    # never next to or over the original; ``mask_source_hash`` is the photo it was made for.
+    mask = models.FileField(_("product mask"), storage=variant_storage, upload_to=mask_upload_to,
+                            max_length=255, blank=True)
+    mask_confidence = models.FloatField(_("mask confidence"), null=True, blank=True)
+    mask_method = models.CharField(_("mask method"), max_length=64, blank=True)
+    mask_source_hash = models.CharField(max_length=64, blank=True)
+    # An admin's mask or cut-out: it wins over the computed one until the photo changes.
+    mask_uploaded = models.BooleanField(_("mask uploaded by an admin"), default=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -119,3 +174,7 @@ class ProductPhoto(models.Model):
 
     def __str__(self) -> str:
         return f"photo of {self.product_id}"
+
+    @property
+    def has_current_mask(self) -> bool:
+        return bool(self.mask) and bool(self.source_hash) and self.mask_source_hash == self.source_hash

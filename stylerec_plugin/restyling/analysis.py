@@ -1,7 +1,8 @@
 """Photo analysis: a product photo's content hash, size, quality check and style vector.
 
 The ``sync_product`` job starts here (:func:`refresh_photo`): it hashes the photo
-and, when the photo changed, records what the engine saw in ``ProductPhoto``.
+and, when the photo changed, records what the engine saw in ``ProductPhoto``,
+the product's mask included (:mod:`.masks`).
 Planning reads that row; the storefront reads its size. The engine is imported on
 first use (this runs in workers, or inline).
 """
@@ -17,6 +18,7 @@ from django.utils import timezone
 from ..conf import settings
 from ..models import ProductPhoto, RestyledImage
 from ..products import get_product_adapter
+from .masks import compute_mask, drop_mask
 from .original_copies import save_original_copies
 from .rendering import get_stylizer
 
@@ -60,6 +62,7 @@ def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> Produ
         "engine_version": ENGINE_VERSIONS["reference"],
         "last_error": "",
     }
+    loaded = None
     try:
         loaded = load_image(data, max_side=settings.MAX_SIDE)
     except ImageInputError as exc:
@@ -79,14 +82,14 @@ def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> Produ
             # Planning fails this photo's rows at once with the reason; nothing is rendered.
             fields.update(style_vector=None, quality_score=None, quality_reasons=[], is_weak=False,
                           last_error=too_thin)
-            return _save_analysis(product_pk, fields)
+            return _save_analysis(product_pk, fields, loaded)
         fields.update(quality_fields(loaded))
         fields["original_copies"] = save_original_copies(product_pk, loaded.to_pil(), digest)
         try:
             fields["style_vector"] = [round(float(v), 6) for v in get_stylizer().style_vector(loaded.to_pil())]
         except ImageInputError as exc:
             fields.update(style_vector=None, last_error=f"The photo {name} cannot be used: {exc}")
-    return _save_analysis(product_pk, fields)
+    return _save_analysis(product_pk, fields, loaded)
 
 
 def _too_thin(loaded, name: str) -> str:
@@ -102,10 +105,17 @@ def _too_thin(loaded, name: str) -> str:
     )
 
 
-def _save_analysis(product_pk: int, fields: dict[str, Any]) -> ProductPhoto:
+def _save_analysis(product_pk: int, fields: dict[str, Any], loaded) -> ProductPhoto:
+    """Store the analysis; then the product's mask (made from ``loaded``) or, for an unusable photo, none."""
     photo, _created = ProductPhoto.objects.get_or_create(product_id=product_pk)
     ProductPhoto.objects.filter(pk=photo.pk).update(updated_at=timezone.now(), **fields)
     photo.refresh_from_db()
+    if fields["last_error"] or fields.get("width") is None or loaded is None:
+        if photo.mask:
+            drop_mask(photo)
+    else:
+        # Every style's render of this photo reuses the mask made here (an admin's current one wins).
+        photo = compute_mask(photo, loaded)
     return photo
 
 
@@ -129,10 +139,12 @@ def refresh_photo(product_pk: int, *, force: bool = False) -> dict[str, Any]:
         RestyledImage.objects.filter(product_id=product_pk).delete()
         return {"product": product_pk, "skipped": "parent's photo"}
     if products.photo_file(product) is None:
-        ProductPhoto.objects.update_or_create(
+        photo, _created = ProductPhoto.objects.update_or_create(
             product_id=product_pk,
             defaults={"source_hash": "", "source_name": "", "style_vector": None, "last_error": "no photo"},
         )
+        if photo.mask:
+            drop_mask(photo)  # the photo went: so does its mask (after commit)
         RestyledImage.objects.filter(product_id=product_pk).delete()
         return {"product": product_pk, "skipped": "no photo"}
     name = products.photo_name(product)

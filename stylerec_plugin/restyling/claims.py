@@ -23,6 +23,9 @@ from .files import schedule_file_deletion
 from .jobs import queue_restyle
 from .planning import prune_superseded
 from .recovery import host_identity
+from .variants import IN_PLACE_STATUSES
+
+IN_PLACE = IN_PLACE_STATUSES  # finished rows a regenerate re-renders in place (see .variants)
 
 
 def inline_token() -> str:
@@ -44,7 +47,8 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
     """Take the rows this job will render; rows another job already claimed are left out.
 
     A pending row becomes ``running`` with ``job_id=token``. With ``regenerate`` a ready
-    row is claimed too but stays ``ready`` (its old file keeps showing). ``extra`` more
+    or rejected row is claimed too but keeps its status (its old file keeps showing, and an
+    admin's approval of a rejected one keeps holding). ``extra`` more
     pending rows of the same style are claimed for a bigger engine batch (GPU).
 
     The job's own rows are locked waiting (not skip_locked): a lock may be a short
@@ -56,7 +60,7 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
     now = timezone.now()
     claimable = Q(status=VariantStatus.PENDING) | Q(status=VariantStatus.RUNNING, job_id=token)
     if regenerate:
-        claimable |= Q(status=VariantStatus.READY)
+        claimable |= Q(status__in=IN_PLACE)
     with transaction.atomic():
         rows = list(
             RestyledImage.objects.select_for_update(of=("self",))
@@ -78,7 +82,7 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
             row.attempts += 1
             row.job_id = token
             row.started_at = now
-            if row.status != VariantStatus.READY:
+            if row.status not in IN_PLACE:
                 row.status = VariantStatus.RUNNING
             row.save(update_fields=["attempts", "job_id", "started_at", "status", "updated_at"])
     return rows
@@ -87,17 +91,19 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
 def _locked_claim(pk: int, token: str) -> RestyledImage | None:
     """The row, locked, if this job still holds its claim; None when it lost it."""
     row = RestyledImage.objects.select_for_update(of=("self",)).filter(pk=pk).first()
-    if row is None or row.job_id != token or row.status not in (VariantStatus.RUNNING, VariantStatus.READY):
+    if row is None or row.job_id != token or row.status not in (VariantStatus.RUNNING, *IN_PLACE):
         return None
     return row
+
+
 def mark_failed(row: RestyledImage, token: str, error: str) -> bool:
     """A permanent failure (bad photo): ``failed`` at once, no retry."""
     with transaction.atomic():
         fresh = _locked_claim(row.pk, token)
         if fresh is None:
             return False
-        if fresh.status == VariantStatus.READY:
-            # A regenerate of a ready row failed: keep what shoppers see, note why, release the claim.
+        if fresh.status in IN_PLACE:
+            # A regenerate of a finished row failed: keep what shoppers see, note why, release the claim.
             fresh.last_error = error[:2000]
             fresh.job_id = ""
             fresh.save(update_fields=["last_error", "job_id", "updated_at"])
@@ -122,14 +128,14 @@ def mark_transient_failure(row: RestyledImage, token: str, error: str, *, regene
             return "lost"
         if fresh.attempts > settings.MAX_RETRIES:
             fresh.last_error = f"Gave up after {fresh.attempts} attempts. Last error: {error}"[:2000]
-            if fresh.status != VariantStatus.READY:
+            if fresh.status not in IN_PLACE:
                 fresh.status = VariantStatus.FAILED
             fresh.finished_at = timezone.now()
             fresh.save(update_fields=["status", "last_error", "finished_at", "updated_at"])
             return "failed"
         delay = backoff_seconds(fresh.attempts)
         fresh.last_error = f"Attempt {fresh.attempts} failed, retrying in {delay:g}s: {error}"[:2000]
-        if fresh.status != VariantStatus.READY:
+        if fresh.status not in IN_PLACE:
             fresh.status = VariantStatus.PENDING
         fresh.save(update_fields=["status", "last_error", "updated_at"])
         job_id = queue_restyle([fresh.pk], regenerate=regenerate, delay=delay)
@@ -147,7 +153,7 @@ def release_stale_claim(row: RestyledImage, token: str) -> None:
         fresh = _locked_claim(row.pk, token)
         if fresh is None:
             return
-        if fresh.status == VariantStatus.READY:
+        if fresh.status in IN_PLACE:
             fresh.job_id = ""
             fresh.save(update_fields=["job_id", "updated_at"])
         else:

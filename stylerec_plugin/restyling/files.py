@@ -30,8 +30,12 @@ class _DeleteBatch:
 
     def __init__(self) -> None:
         self.names: set[str] = set()
+        self.done = False
 
     def run(self) -> None:
+        # Once run, names added later need a batch of their own (a test's captured callbacks
+        # stay in ``run_on_commit`` after they ran, so being listed there is not enough).
+        self.done = True
         delete_unreferenced_files(sorted(self.names))
 
 
@@ -49,7 +53,7 @@ def schedule_file_deletion(names: Iterable[str], using: str | None = None) -> No
         delete_unreferenced_files(sorted(names))
         return
     batch = getattr(connection, "_stylerec_delete_batch", None)
-    registered = batch is not None and any(
+    registered = batch is not None and not batch.done and any(
         callback == batch.run for _sids, callback, _robust in connection.run_on_commit
     )
     if not registered:
@@ -60,7 +64,7 @@ def schedule_file_deletion(names: Iterable[str], using: str | None = None) -> No
 
 
 def protected_names(names: Sequence[str]) -> set[str]:
-    """Names among ``names`` that rows, product photos or style references still use.
+    """Names among ``names`` that rows, product photos, product masks or style references still use.
 
     Product photos are found through the product adapter (a product field, a gallery
     model) and, whatever the adapter, by the name the last analysis read
@@ -79,6 +83,7 @@ def protected_names(names: Sequence[str]) -> set[str]:
                 used.update(rendition_names(parent, widths))
         used.update(products.products_using_files(chunk))
         used.update(ProductPhoto.objects.filter(source_name__in=chunk).values_list("source_name", flat=True))
+        used.update(ProductPhoto.objects.filter(mask__in=chunk).values_list("mask", flat=True))
         used.update(Style.objects.filter(reference_image__in=chunk).values_list("reference_image", flat=True))
     return used
 

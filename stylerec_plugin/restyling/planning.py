@@ -16,7 +16,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from ..models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ..models import ProductPhoto, RestyledImage, Review, Style, VariantStatus
 from ..products import get_product_adapter
 from .jobs import queue_restyle, queue_sync_product
 from .variants import TERMINAL, active_styles, chunk_size, chunked, engine_version, reset_to_pending
@@ -78,6 +78,11 @@ def plan_variants(
                 continue
             if row.status == VariantStatus.PENDING:
                 plan.to_queue[style.pk].append(row.pk)
+            elif row.status == VariantStatus.REJECTED and regenerate:
+                # Re-rendered in place: an approved one keeps showing meanwhile (claims.IN_PLACE).
+                plan.to_queue[style.pk].append(row.pk)
+            elif row.status == VariantStatus.REJECTED and row.review == Review.APPROVED:
+                plan.already_ready += 1  # an admin chose to show it: retrying the failures leaves it be
             elif row.status in (VariantStatus.FAILED, VariantStatus.REJECTED) and (include_failed or regenerate):
                 reset_ids.append(row.pk)
                 plan.to_queue[style.pk].append(row.pk)
@@ -100,7 +105,7 @@ def _current_rows(
     def rows(product_ids) -> models.QuerySet:
         return RestyledImage.objects.filter(
             style=style, style_version=style.version, engine_version=version, product_id__in=list(product_ids)
-        ).only("pk", "product_id", "source_hash", "status")
+        ).only("pk", "product_id", "source_hash", "status", "review")
 
     existing = {(row.product_id, row.source_hash): row for row in rows(hashes)}
     missing = [pid for pid, digest in hashes.items() if (pid, digest) not in existing]
@@ -130,7 +135,28 @@ def _current_rows(
     for row in rows(missing):
         if hashes.get(row.product_id) == row.source_hash:
             existing[(row.product_id, row.source_hash)] = row
+    _carry_reviews(style, [existing[(pid, hashes[pid])] for pid in missing if (pid, hashes[pid]) in existing])
     return existing
+
+
+def _carry_reviews(style: Style, new_rows: list[RestyledImage]) -> None:
+    """An admin's decision holds for the photo and style version it was made for, whatever the engine
+    version: new rows of a new engine version inherit it from an older row of the same photo and version."""
+    if not new_rows:
+        return
+    wanted = {(row.product_id, row.source_hash): row.pk for row in new_rows}
+    reviewed = (
+        RestyledImage.objects.filter(style=style, style_version=style.version, product_id__in=[p for p, _ in wanted])
+        .exclude(review="")
+        .exclude(pk__in=list(wanted.values()))
+        .order_by("-reviewed_at")  # the latest decision wins
+        .values("product_id", "source_hash", "review", "reviewed_by", "reviewed_at", "review_source_hash",
+                "review_style_version")
+    )
+    for decision in reviewed:
+        pk = wanted.get((decision.pop("product_id"), decision.pop("source_hash")))
+        if pk is not None and decision["review_style_version"] == style.version:
+            RestyledImage.objects.filter(pk=pk, review="").update(**decision)
 
 
 def plan_stale(product_ids: list[int], styles: list[Style], *, include_failed: bool = False) -> Plan:
@@ -214,10 +240,13 @@ def sync_style_variants(style_pk: int, *, regenerate: bool = False) -> dict[str,
     if style is None:
         return {"style": style_pk, "skipped": "deleted"}
     if not style.is_active:
-        # Unstarted work for a style nobody sees; ready variants stay for a re-activation.
-        dropped, _ = RestyledImage.objects.filter(
-            style=style, status__in=[VariantStatus.PENDING, VariantStatus.FAILED]
-        ).delete()
+        # Unstarted work for a style nobody sees; ready variants stay for a re-activation, and
+        # so does the preview's work on its samples (the admin is looking at it).
+        dropped, _ = (
+            RestyledImage.objects.filter(style=style, status__in=[VariantStatus.PENDING, VariantStatus.FAILED])
+            .exclude(product_id__in=list(style.preview_products or []), style_version=style.version)
+            .delete()
+        )
         return {"style": style_pk, "skipped": "inactive", "dropped": dropped}
     if style.style_vector_version != style.version:
         from .rendering import update_style_vector

@@ -13,6 +13,7 @@ included, happens in the jobs (:mod:`.jobs`).
 * style created, its version increased, activated or deactivated: ``sync_style``.
 * a variant row deleted (directly, or by deleting its product or style): its file is
   deleted after commit, unless another row uses it; originals are never touched.
+* a photo analysis deleted (its product was): its product mask file goes after commit.
 
 Bulk changes that bypass ``save()`` (``bulk_create``, ``update()``, files rewritten in
 storage) send no signals: run ``manage.py stylerec_restyle --missing`` afterwards.
@@ -27,7 +28,7 @@ from collections.abc import Callable
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save, pre_save
 
-from ..models import RestyledImage, Style
+from ..models import ProductPhoto, RestyledImage, Style
 from ..products import get_product_adapter
 from ..signals import is_paused
 from ..storage import rendition_names
@@ -125,11 +126,18 @@ def variant_deleted(sender, instance: RestyledImage, using: str | None = None, *
         schedule_file_deletion([name, *rendition_names(name, instance.rendition_widths)], using=using)
 
 
+def photo_analysis_deleted(sender, instance: ProductPhoto, using: str | None = None, **kwargs) -> None:
+    """A product (or its analysis) was deleted: its mask file goes after commit; the photo itself never."""
+    if instance.mask:
+        schedule_file_deletion([instance.mask.name], using=using)
+
+
 def connect() -> None:
     """Connect the restyling receivers (called from ``AppConfig.ready()``)."""
     pre_save.connect(style_pre_save, sender=Style, dispatch_uid="stylerec_style_pre_save")
     post_save.connect(style_saved, sender=Style, dispatch_uid="stylerec_style_post_save")
     post_delete.connect(variant_deleted, sender=RestyledImage, dispatch_uid="stylerec_variant_deleted")
+    post_delete.connect(photo_analysis_deleted, sender=ProductPhoto, dispatch_uid="stylerec_photo_analysis_deleted")
     connect_product_signals()
 
 

@@ -58,8 +58,11 @@ def _reference_bytes(style: Style) -> bytes:
     return cached
 
 
-def build_spec(style: Style):
-    """The engine's StyleSpec for a style row (reads the reference through its storage)."""
+def build_spec(style: Style, *, strength: float | None = None):
+    """The engine's StyleSpec for a style row (reads the reference through its storage).
+
+    ``strength`` replaces the style's own (an admin's re-run of one variant at a chosen strength).
+    """
     from ..engine import StyleSpec
 
     reference = _reference_bytes(style) if style.kind in ("reference", "tone") and style.reference_image else None
@@ -70,8 +73,10 @@ def build_spec(style: Style):
         kind=style.kind,
         preset_weights=weights,
         reference=reference,
-        strength=float(style.strength),
+        strength=float(style.strength if strength is None else strength),
         preserve_colour=bool(style.preserve_colour),
+        mode=style.render_mode,
+        colour_limit=float(style.colour_limit),
     )
 
 
@@ -185,25 +190,49 @@ def restyle_variants(variant_pks: Sequence[int], regenerate: bool = False) -> di
 
 
 def _render_style(style_rows: list[RestyledImage], token: str, stylizer, summary: dict, done: set[int]) -> None:
-    """Render one style's claimed rows as one engine batch; ``done`` collects the rows settled."""
-    from ..engine import ImageInputError
+    """Render one style's claimed rows as engine batches (one per chosen strength); ``done`` collects the rows settled.
 
+    An inactive style renders only its preview samples (``Style.preview_products``).
+    """
     style = Style.objects.get(pk=style_rows[0].style_id)
     if not style.is_active:
-        for row in style_rows:
+        samples = {str(pk) for pk in style.preview_products or []}
+        for row in [row for row in style_rows if str(row.product_id) not in samples]:
             claims.release_stale_claim(row, token)
+            done.add(row.pk)
             summary["inactive_style"] += 1
-        return
+        style_rows = [row for row in style_rows if str(row.product_id) in samples]
+        if not style_rows:
+            return
     products = get_product_adapter().in_bulk([row.product_id for row in style_rows])
-    photos, work = _read_sources(style_rows, products, token, summary, done)
+    by_strength: dict[float | None, list[RestyledImage]] = defaultdict(list)
+    for row in style_rows:
+        by_strength[row.strength_override].append(row)
+    for override, rows in by_strength.items():
+        _render_group(rows, style, override, products, token, stylizer, summary, done)
+
+
+def _render_group(
+    rows: list[RestyledImage], style: Style, override: float | None, products: dict, token: str, stylizer,
+    summary: dict, done: set[int],
+) -> None:
+    """One engine batch: the rows' photos with their stored masks, at the style's (or the chosen) strength."""
+    from ..engine import ImageInputError
+    from .masks import masks_for
+
+    photos, work = _read_sources(rows, products, token, summary, done)
     if not work:
         return
+    photo_of = {row.product_id: data for row, data in zip(work, photos, strict=True)}
+    masks = masks_for([row.product_id for row in work], photo_of)
     try:
         results = stylizer.restyle_batch(
             photos,
-            build_spec(style),
+            build_spec(style, strength=override),
             floor=style.effective_floor(),
-            retry_strengths=tuple(settings.RETRY_STRENGTHS),
+            # A strength an admin chose is tried alone: the gates say whether it passes.
+            retry_strengths=() if override is not None else tuple(settings.RETRY_STRENGTHS),
+            masks=[masks.get(row.product_id) for row in work],
         )
     except ImageInputError as exc:
         if style.kind not in ("reference", "tone"):
@@ -219,13 +248,14 @@ def _render_style(style_rows: list[RestyledImage], token: str, stylizer, summary
             summary["failed"] += 1
             done.add(row.pk)
         return
+    adapter = get_product_adapter()
     for row, result in zip(work, results, strict=True):
         if isinstance(result, ImageInputError):
-            name = get_product_adapter().photo_name(products[row.product_id])
+            name = adapter.photo_name(products[row.product_id])
             claims.mark_failed(row, token, f"The photo {name} cannot be used: {_readable(result)}")
             summary["failed"] += 1
         else:
-            stored = _store(row, token, style, result)
+            stored = _store(row, token, style, result, adapter.name(products[row.product_id]))
             summary[result.status if stored else "lost_claim"] += 1
         done.add(row.pk)
 
@@ -265,7 +295,38 @@ def _read_sources(
     return photos, work
 
 
-def _store(row: RestyledImage, token: str, style: Style, result) -> bool:
+def rejection_reason(style: Style, product_name: str, result) -> str:
+    """Why shoppers see the original, with the style's and the product's names and the numbers as compared."""
+    reason = (getattr(result, "reason", "") or "").strip()
+    if not reason:
+        reason = (
+            f"No strength kept the product recognisable (content SSIM {result.ssim:.2f} "
+            f"< floor {style.effective_floor():.2f})."
+        )
+    if reason[-1] not in ".!?":
+        reason += "."
+    return f"{style.name} on {product_name}: {reason} Shoppers see the original."
+
+
+def gate_fields(result) -> dict[str, float | None]:
+    """The gate scores of an engine result, rounded as the admin shows them (None when not measured)."""
+    gates = getattr(result, "gates", None)
+    mask = getattr(result, "mask", None)
+
+    def score(name: str, digits: int) -> float | None:
+        value = getattr(gates, name, None) if gates is not None else None
+        return None if value is None else round(float(value), digits)
+
+    return {
+        "colour_mean_de": score("colour_mean_de", 2),
+        "colour_dominant_de": score("colour_dominant_de", 2),
+        "region_ssim": score("region_ssim", 4),
+        "scene_change": score("scene_change", 4),
+        "mask_confidence": None if mask is None else round(float(mask.confidence), 4),
+    }
+
+
+def _store(row: RestyledImage, token: str, style: Style, result, product_name: str) -> bool:
     """Encode and save one engine result on its row; False when the job lost the claim meanwhile."""
     from ..engine import encode_image
 
@@ -287,11 +348,7 @@ def _store(row: RestyledImage, token: str, style: Style, result) -> bool:
             "duration_ms": int(round(result.ms)),
             "device": result.device[:32],
             "engine": result.engine[:32],
-            "last_error": ""
-            if ready
-            else (
-                "No strength kept the product recognisable (content SSIM "
-                f"{result.ssim:.2f} < floor {style.effective_floor():.2f}); shoppers see the original."
-            ),
+            **gate_fields(result),
+            "last_error": "" if ready else rejection_reason(style, product_name, result)[:2000],
         },
     )

@@ -12,11 +12,11 @@ from datetime import timedelta
 from typing import Any
 
 from django.db import models
-from django.db.models import Count, Min
+from django.db.models import BooleanField, Count, ExpressionWrapper, Min
 from django.utils import timezone
 
 from ..conf import settings
-from ..models import ProductPhoto, RestyledImage, Style, VariantStatus
+from ..models import ProductPhoto, RestyledImage, Review, Style, VariantStatus, shown_condition
 from ..products import get_product_adapter
 from .variants import engine_version
 
@@ -30,18 +30,32 @@ STATUS_RANK = {
     VariantStatus.REJECTED: 4,
 }
 _UNKNOWN_RANK = 9
+GATE_FIELDS = ("colour_mean_de", "colour_dominant_de", "region_ssim", "scene_change", "mask_confidence")
+
+
+def _rank(row: dict[str, Any]) -> int:
+    # What shoppers can see wins; a withdrawn row ranks last (it is never shown).
+    if row["shown"]:
+        return -1
+    if row["review"] == Review.WITHDRAWN and row["status"] == VariantStatus.READY:
+        return _UNKNOWN_RANK + 1
+    return STATUS_RANK.get(row["status"], _UNKNOWN_RANK)
 
 
 def best_variant_rows(product_ids: Iterable[Any], styles: Sequence[Style]) -> dict[tuple[Any, int], dict[str, Any]]:
-    """Each (product, style)'s best row as a dict (status, image, width, height, style_version), one query.
+    """Each (product, style)'s best row as a dict, one query.
 
+    Keys: status, image, width, height, style_version, the gate scores, review and
+    ``shown`` (shoppers see it: ready and not withdrawn, or rejected and approved).
     A ready row whose file name is empty counts as failed: there is nothing to show.
-    Between rows of the same status the newest style version, then the newest row, wins.
+    Between rows of the same rank the newest style version, then the newest row, wins.
     """
     rows = (
         RestyledImage.objects.filter(product_id__in=list(product_ids), style_id__in=[s.pk for s in styles])
+        .annotate(shown=ExpressionWrapper(shown_condition(), output_field=BooleanField()))
         .order_by("-style_version", "-pk")
-        .values("product_id", "style_id", "status", "image", "width", "height", "style_version")
+        .values("product_id", "style_id", "status", "image", "width", "height", "style_version", "shown",
+                "review", "last_error", *GATE_FIELDS)
     )
     best: dict[tuple[Any, int], dict[str, Any]] = {}
     for row in rows:
@@ -49,9 +63,7 @@ def best_variant_rows(product_ids: Iterable[Any], styles: Sequence[Style]) -> di
             row["status"] = VariantStatus.FAILED
         key = (row["product_id"], row["style_id"])
         current = best.get(key)
-        if current is None or STATUS_RANK.get(row["status"], _UNKNOWN_RANK) < STATUS_RANK.get(
-            current["status"], _UNKNOWN_RANK
-        ):
+        if current is None or _rank(row) < _rank(current):
             best[key] = row
     return best
 

@@ -27,6 +27,8 @@ from ..models import RestyledImage, Style, VariantStatus
 # A job claims this many rows of one style at most (one RQ job, one engine batch).
 DEFAULT_CHUNK = 8
 TERMINAL = (VariantStatus.READY, VariantStatus.REJECTED)
+# Finished rows a regenerate re-renders in place: they keep their status and file meanwhile.
+IN_PLACE_STATUSES = TERMINAL
 
 
 def engine_version(kind: str) -> str:
@@ -67,3 +69,14 @@ def reset_to_pending(pks: Iterable[int], *, last_error: str = "", clear_image: b
     if clear_image:
         fields["image"] = ""
     return RestyledImage.objects.filter(pk__in=list(pks)).update(**fields)
+
+
+def current_rows_of_product(product_id: Any):
+    """The product's rows made from its current photo and each style's current version (any status)."""
+    from django.db.models import F
+
+    return RestyledImage.objects.filter(
+        product_id=product_id,
+        style_version=F("style__version"),
+        source_hash=F("product__stylerec_photo__source_hash"),
+    )

@@ -2,11 +2,12 @@
 
 Shared by the grid service, the template tags, the API and the demo views. The rules:
 
-- a restyled variant is shown only when a *ready* row with a stored file exists;
-  the newest ready row per (product, style) wins, so an older version keeps
-  showing while a new one is being made;
-- anything else (pending, running, failed, rejected, no row) falls back to the
-  original photo — never an error;
+- a restyled variant is shown only when a *shown* row with a stored file exists:
+  ready and not withdrawn by an admin, or rejected by the gates and approved by an
+  admin (``models.shown_condition``); the newest such row per (product, style) wins,
+  so an older version keeps showing while a new one is being made;
+- anything else (pending, running, failed, rejected, withdrawn, no row) falls back to
+  the original photo — never an error;
 - building a page costs a constant number of queries (one for variants, one for
   photo sizes) and no storage calls beyond ``storage.url()``, which only joins
   strings for file-system and most cloud backends (no ``exists``/``open``/``size``).
@@ -24,7 +25,7 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from ..conf import settings
-from ..models import ProductPhoto, RestyledImage, Style, StyleKind, VariantStatus
+from ..models import ProductPhoto, RestyledImage, Style, StyleKind, shown_condition
 from ..products import get_product_adapter
 from ..restyling.status import best_variant_rows
 from ..signals import variants_missing
@@ -266,9 +267,8 @@ def facts_and_variants(
     )
     variant_rows = (
         RestyledImage.objects.filter(
-            product_id__in=product_ids, style_id__in=[s.pk for s in styles], status=VariantStatus.READY
+            shown_condition(), product_id__in=product_ids, style_id__in=[s.pk for s in styles]
         )
-        .exclude(image="")
         .values_list("product_id", "style_id", "image", "width", "height", "style_version", "source_hash",
                      "finished_at", "pk", "rendition_widths")
     )

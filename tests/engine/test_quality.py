@@ -47,21 +47,28 @@ def originals() -> dict[str, np.ndarray]:
 def good_sample(originals) -> dict[str, np.ndarray]:
     """Sampled photos that pass the check as they are, so a flag on a degraded copy is the degradation's."""
     chosen = {p.name: originals[p.name] for p in SAMPLE}
-    return {name: rgb for name, rgb in chosen.items() if not assess_photo(rgb).is_weak}
+    # Black low-key shots are left out here: their sweep is black on purpose, so a flattened
+    # copy is judged on the product and enhance rightly leaves the sweep dark (tested below).
+    return {
+        name: rgb
+        for name, rgb in chosen.items()
+        if not assess_photo(rgb).is_weak and assess_photo(rgb).studio != "black low-key"
+    }
 
 
 def test_demo_photos_mostly_pass(originals):
     results = {name: assess_photo(rgb) for name, rgb in originals.items()}
     weak = {name: q.reasons for name, q in results.items() if q.is_weak}
     assert len(ALL_PHOTOS) == 54
-    # Measured: 3 of 54 flagged (a white cable on white, a pale balloon on pale blue, a black bike on black).
-    assert len(weak) <= 5, weak
+    # Measured: 1 of 54 flagged (a white cable on white, whose product barely differs from the sweep);
+    # the pale balloon on a pale sweep and the black bike on black are studio shots, not weak (issue 10).
+    assert len(weak) <= 2, weak
     assert np.median([q.score for q in results.values()]) > 0.9
     assert all(q.width <= 800 and q.height <= 800 for q in results.values())
 
 
 def test_sample_has_enough_good_photos(good_sample):
-    assert len(good_sample) >= 7
+    assert len(good_sample) >= 6  # 9 sampled; the black low-key bike is left out (see good_sample)
 
 
 @pytest.mark.parametrize("kind", DEGRADATIONS)
@@ -197,3 +204,13 @@ def test_thresholds_are_configurable(good_sample):
     strict = QualityThresholds(min_long_edge=2000)
     assert "smaller than 2000 px" in assess_photo(rgb, strict).reasons
     assert not assess_photo(rgb).is_weak
+
+
+def test_white_seamless_and_black_low_key_studio_shots_are_not_weak(originals):
+    balloon, bike = originals["florian-klauer-14840-unsplash.jpg"], originals["mikkel-bech-748940-unsplash.jpg"]
+    light, dark = assess_photo(balloon), assess_photo(bike)
+    assert light.studio == "white seamless" and not light.is_weak, light
+    assert dark.studio == "black low-key" and not dark.is_weak, dark
+    # Judged on the product, not the sweep: a really darkened or washed-out copy is still weak.
+    assert "too dark" in assess_photo(degrade_photo(bike, "dark")).reasons
+    assert "too bright" in assess_photo(degrade_photo(balloon, "bright")).reasons

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings as django_settings
 from django.core.files.base import ContentFile
-from PIL import Image
+from PIL import Image, ImageDraw
 
 FIXTURES = Path(django_settings.BASE_DIR) / "demo_shop" / "fixtures"
 PRODUCT_PHOTOS = sorted((FIXTURES / "products").glob("*.jpg"))
@@ -27,6 +27,17 @@ def small_jpeg(path: Path, side: int = 96, *, brightness: float = 1.0) -> bytes:
         buffer = io.BytesIO()
         image.save(buffer, "JPEG", quality=90)
         return buffer.getvalue()
+
+
+def studio_shot(colour=(200, 40, 40), size=(160, 120), background=(246, 246, 246)) -> bytes:
+    """A product on a light seamless background: a coloured box with a darker band (some texture)."""
+    image = Image.new("RGB", size, background)
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((50, 25, 110, 95), fill=colour)
+    draw.rectangle((50, 55, 110, 62), fill=tuple(max(0, c - 60) for c in colour))
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def clear_queue() -> None:
@@ -132,6 +143,12 @@ def run_worker():
 
 
 def variant_files(settings) -> list[Path]:
-    """Every file under the variants folder of this test's media root."""
+    """Every variant file (and smaller copy) under the variants folder of this test's media root."""
     root = Path(settings.MEDIA_ROOT) / "stylerec" / "variants"
+    return sorted(path for path in root.rglob("*") if path.is_file() and "masks" not in path.parts)
+
+
+def mask_files(settings) -> list[Path]:
+    """The product masks stored next to the variants."""
+    root = Path(settings.MEDIA_ROOT) / "stylerec" / "variants" / "masks"
     return sorted(path for path in root.rglob("*") if path.is_file())

@@ -26,7 +26,7 @@ def test_product_created_gets_ready_variants_in_every_active_style(
     tone_b = make_style("tone", index=3)
     inactive = make_style("tone", index=5, is_active=False)
     with transaction.atomic():
-        product = make_product(index=1)
+        product = make_product(index=2)  # a photo whose product the engine finds
         assert get_queue().count == 3, "nothing is queued before the commit (only the three style syncs)"
     assert get_queue().count == 4
 

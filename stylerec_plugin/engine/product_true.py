@@ -1,0 +1,112 @@
+"""Product-true rendering: the scene gets the whole style, the product keeps its own colours.
+
+A shop shows the restyled photo in place of the product's own, so the product must still
+look as sold. ``compose_product_true`` takes the photo, the network's whole-frame output
+and a :class:`~stylerec_plugin.engine.segment.ProductMask`, and, in CIELAB:
+
+* outside the product: the styled pixels as they are;
+* on the product: the original's chroma (a*, b*) and the styled lightness remapped onto the
+  original region's lightness distribution (quantile matching), so the style's brushwork
+  and light show as texture but the product's tones and colour stay its own;
+* between them: the mask's feathered edge blends the two, so there is no cut-out rim.
+
+A mask below ``LOW_CONFIDENCE`` is not trusted to cut: the whole frame is then treated as
+product (a colour-preserving whole-frame render), never a hard cut along a doubtful edge.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from PIL import Image
+
+from .segment import ProductMask
+
+__all__ = ["compose_product_true", "compose_product_true_array", "rgb_to_lab", "lab_to_rgb"]
+
+# Quantiles used to match the product's lightness distribution (enough for smooth tone curves).
+_QUANTILES = np.linspace(0.0, 1.0, 65)
+# Pixels with less mask than this are left exactly as styled (and skipped: speed).
+_TOUCHED = 1.0 / 255.0
+
+
+def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
+    """sRGB float (H, W, 3) in 0..1 to CIELAB (D65): L 0..100, a*/b* about -128..127 (OpenCV, fast)."""
+    import cv2
+
+    return cv2.cvtColor(np.ascontiguousarray(np.clip(rgb, 0.0, 1.0), dtype=np.float32), cv2.COLOR_RGB2Lab)
+
+
+def lab_to_rgb(lab: np.ndarray) -> np.ndarray:
+    import cv2
+
+    rgb = cv2.cvtColor(np.ascontiguousarray(lab, dtype=np.float32), cv2.COLOR_Lab2RGB)
+    return np.clip(rgb, 0.0, 1.0)
+
+
+def compose_product_true(original: Image.Image, styled: Image.Image, mask: ProductMask) -> Image.Image:
+    """The product-true variant as an RGB image at the original's size (see the module docstring)."""
+    from .metrics import as_float_rgb
+
+    original_rgb = as_float_rgb(original)
+    styled_rgb = as_float_rgb(styled)
+    height, width = original_rgb.shape[:2]
+    if styled_rgb.shape[:2] != (height, width):
+        styled_rgb = np.asarray(
+            Image.fromarray(_u8(styled_rgb)).resize((width, height), Image.Resampling.LANCZOS), np.float32
+        ) / np.float32(255.0)
+    alpha = _effective_alpha(mask, width, height)
+    return Image.fromarray(_u8(compose_product_true_array(original_rgb, styled_rgb, alpha)))
+
+
+def _effective_alpha(mask: ProductMask, width: int, height: int) -> np.ndarray:
+    if not mask.trusted:
+        return np.ones((height, width), np.float32)
+    return mask.resized(width, height).alpha
+
+
+def compose_product_true_array(
+    original_rgb: np.ndarray, styled_rgb: np.ndarray, alpha: np.ndarray, *, match_lightness: bool = True
+) -> np.ndarray:
+    """Array form: float RGB (H, W, 3) in 0..1, same sizes, ``alpha`` (H, W) already trusted.
+
+    ``match_lightness=False`` keeps only the original's chroma on the product (an enhancement,
+    whose whole point is the product's light).
+    """
+    touched = alpha > _TOUCHED
+    if not touched.any():
+        return np.clip(styled_rgb, 0.0, 1.0).astype(np.float32)
+    rows, cols = np.flatnonzero(touched.any(axis=1)), np.flatnonzero(touched.any(axis=0))
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))  # only the product's box is converted
+    a = alpha[box][..., None].astype(np.float32)
+    original_lab = rgb_to_lab(original_rgb[box])
+    styled_lab = rgb_to_lab(styled_rgb[box])
+
+    if match_lightness:
+        lightness = _matched_lightness(styled_lab[..., 0], original_lab[..., 0], alpha[box])
+    else:
+        lightness = styled_lab[..., 0]
+
+    product_lab = np.dstack([lightness, original_lab[..., 1], original_lab[..., 2]])
+    blended = a * product_lab + (1.0 - a) * styled_lab
+    out = np.array(np.clip(styled_rgb, 0.0, 1.0), dtype=np.float32, copy=True)
+    composed = lab_to_rgb(blended)
+    untouched = ~touched[box]
+    composed[untouched] = out[box][untouched]  # scene pixels stay exactly as styled (no Lab round trip)
+    out[box] = composed
+    return out
+
+
+def _matched_lightness(styled_l: np.ndarray, original_l: np.ndarray, alpha: np.ndarray) -> np.ndarray:
+    """Styled lightness remapped so the product's lightness distribution is the original's (quantile matching)."""
+    core = alpha > 0.5
+    if core.sum() < 16:
+        core = alpha > _TOUCHED
+    source_q = np.quantile(styled_l[core], _QUANTILES)
+    target_q = np.quantile(original_l[core], _QUANTILES)
+    # np.interp needs increasing x: flat stretches of the styled lightness get a tiny ramp.
+    source_q = np.maximum.accumulate(source_q + np.arange(len(source_q)) * 1e-4)
+    return np.interp(styled_l, source_q, target_q).astype(np.float32)
+
+
+def _u8(values: np.ndarray) -> np.ndarray:
+    return (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)

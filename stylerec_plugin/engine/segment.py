@@ -1,0 +1,323 @@
+"""Where the product is in a product photo: a soft mask and how sure we are of it.
+
+``find_product`` answers with a :class:`ProductMask` (float alpha, 1 = product, edge
+feathered; a confidence in 0..1; the method that found it):
+
+* a cut-out (a PNG/WebP with transparency) is its own mask: its alpha (method "alpha");
+* otherwise the photo's border is the background model (e-commerce shots are taken on a
+  seamless sweep, white or black, often with a gradient or vignette): every pixel's CIELAB
+  distance to the border's colours *and* to a smooth (quadratic) background surface fitted
+  to the border; far pixels seed "probably product", near ones "probably background", and
+  OpenCV's GrabCut (``opencv-python-headless``) refines that at a working size of
+  ``WORK_SIDE`` px (method "grabcut"). Holes are filled, specks dropped, the edge feathered.
+
+The confidence says how well the mask separates product from background (a clean border,
+a product that stands out from it, a plausible size, not bleeding off every edge). Below
+``LOW_CONFIDENCE`` the renderer does not trust the mask: it renders the whole frame
+colour-preserving instead of cutting along a doubtful edge.
+
+An admin's mask (``mask_from_upload``) always wins: confidence 1, method "uploaded".
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+
+import numpy as np
+from PIL import Image, UnidentifiedImageError
+from scipy import ndimage
+
+from .errors import ImageInputError
+
+__all__ = [
+    "LOW_CONFIDENCE",
+    "WORK_SIDE",
+    "ProductMask",
+    "find_product",
+    "find_product_array",
+    "full_frame_mask",
+    "mask_from_upload",
+]
+
+# Under this confidence the mask is not used to cut: the render falls back to whole-frame colour preservation.
+LOW_CONFIDENCE = 0.45
+# Long edge GrabCut runs at: enough for a product's outline, ~0.1 s on one core.
+WORK_SIDE = 256
+# Under this share of "clearly not background" pixels the subject is faint (white on white, black on black).
+_FAINT_SUBJECT = 0.005
+# Feather radius (Gaussian sigma) as a fraction of the long edge: ~2 px at 800 px.
+_FEATHER = 0.0025
+
+
+@dataclass(frozen=True)
+class ProductMask:
+    """A soft product mask: ``alpha`` float32 (H, W) in 0..1, 1 = product."""
+
+    alpha: np.ndarray
+    confidence: float
+    method: str
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height), as PIL gives sizes."""
+        return int(self.alpha.shape[1]), int(self.alpha.shape[0])
+
+    @property
+    def coverage(self) -> float:
+        """Fraction of the frame that is product."""
+        return float(self.alpha.mean())
+
+    @property
+    def trusted(self) -> bool:
+        """Confident enough to render product and scene differently."""
+        return self.confidence >= LOW_CONFIDENCE
+
+    def to_png(self) -> bytes:
+        """The alpha as an 8-bit greyscale PNG (confidence and method are stored beside it)."""
+        buffer = io.BytesIO()
+        Image.fromarray(_to_uint8(self.alpha), "L").save(buffer, format="PNG", optimize=True)
+        return buffer.getvalue()
+
+    @classmethod
+    def from_png(cls, data: bytes, confidence: float, method: str) -> ProductMask:
+        """Read back what :meth:`to_png` wrote."""
+        try:
+            with Image.open(io.BytesIO(data)) as image:
+                alpha = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+        except (UnidentifiedImageError, OSError) as exc:
+            raise ImageInputError("the stored product mask cannot be read") from exc
+        return cls(alpha=alpha, confidence=float(confidence), method=str(method))
+
+    def resized(self, width: int, height: int) -> ProductMask:
+        """The same mask at another size (bilinear, so the feathered edge stays soft)."""
+        if (width, height) == self.size:
+            return self
+        image = Image.fromarray(self.alpha.astype(np.float32), "F").resize((int(width), int(height)), Image.BILINEAR)
+        alpha = np.clip(np.asarray(image, dtype=np.float32), 0.0, 1.0)
+        return ProductMask(alpha=alpha, confidence=self.confidence, method=self.method)
+
+
+def full_frame_mask(width: int, height: int, confidence: float = 0.0, method: str = "whole-frame") -> ProductMask:
+    """Everything is product: what the low-confidence fallback treats the photo as."""
+    return ProductMask(alpha=np.ones((int(height), int(width)), np.float32), confidence=confidence, method=method)
+
+
+# --------------------------------------------------------------------------- finding the product
+
+
+def find_product(image: Image.Image) -> ProductMask:
+    """Segment the product of a product photo (see the module docstring). Mask at the image's size."""
+    if image.mode in ("RGBA", "LA", "PA", "RGBa", "La") or "transparency" in image.info:
+        rgba = np.asarray(image.convert("RGBA"), dtype=np.float32) / 255.0
+        rgb, alpha = rgba[..., :3], rgba[..., 3]
+    else:
+        rgb, alpha = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0, None
+    return find_product_array(rgb, alpha)
+
+
+def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> ProductMask:
+    """:func:`find_product` on float RGB (H, W, 3) in 0..1 and an optional alpha (H, W)."""
+    height, width = rgb.shape[:2]
+    if alpha is not None and _is_cutout(alpha):
+        return ProductMask(alpha=np.clip(alpha, 0.0, 1.0).astype(np.float32), confidence=1.0, method="alpha")
+    if alpha is not None:
+        a = alpha[..., None]
+        rgb = rgb * a + (1.0 - a)  # mostly opaque: judge it as shown, on white
+    if min(height, width) < 8:
+        return full_frame_mask(width, height, 0.0, "too-small")
+
+    scale = min(1.0, WORK_SIDE / max(height, width))
+    work_shape = (max(8, round(height * scale)), max(8, round(width * scale)))
+    small = _resize(rgb, work_shape)
+    hard, confidence = _segment_small(small)
+    soft = _feather(_resize(hard.astype(np.float32), (height, width)), sigma=max(0.6, _FEATHER * max(height, width)))
+    return ProductMask(alpha=soft, confidence=round(float(confidence), 4), method="grabcut")
+
+
+def _is_cutout(alpha: np.ndarray) -> bool:
+    """Enough transparent and enough opaque pixels that the alpha outlines something."""
+    transparent = float((alpha < 0.5).mean())
+    return 0.02 <= transparent <= 0.98
+
+
+def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float]:
+    """Binary product mask and confidence at the working size."""
+    from skimage.color import rgb2lab
+
+    lab = rgb2lab(np.clip(rgb, 0.0, 1.0)).astype(np.float32)
+    height, width = lab.shape[:2]
+    strip = max(2, round(0.03 * min(height, width)))
+    border = np.zeros((height, width), bool)
+    border[:strip], border[-strip:], border[:, :strip], border[:, -strip:] = True, True, True, True
+
+    distance = _background_distance(lab, border)
+    border_noise = float(np.percentile(distance[border], 75))
+    # Far from every background colour and the background surface: product. Chroma counts
+    # double (weighted in _background_distance), so a grey shadow on white stays background-ish.
+    threshold = max(10.0, 3.0 * border_noise)
+    if (distance > threshold).mean() < _FAINT_SUBJECT:
+        # Almost nothing stands out at the usual margin: a white product on white seamless, a black
+        # one on black low-key. On such an even sweep a smaller margin (still well above its noise) works.
+        threshold = max(4.0, 3.5 * border_noise)
+    probable_fg = distance > threshold
+    seed_fg = distance > 2.0 * threshold
+
+    mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg)
+    mask = _clean(mask)
+    return mask, _confidence(mask, distance, border, threshold, border_noise)
+
+
+def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
+    """Per-pixel CIELAB distance to the background: min over border colour clusters and a smooth surface."""
+    height, width = lab.shape[:2]
+    weights = np.array([1.0, 1.6, 1.6], np.float32)  # chroma counts more than lightness (shadows, vignettes)
+    samples = lab[border]
+    # Colour clusters of the border (a two-tone sweep, a table edge): a few rounds of k-means.
+    centres = _kmeans(samples * weights, k=4)
+    flat = (lab * weights).reshape(-1, 3)
+    cluster_d = np.sqrt(((flat[:, None, :] - centres[None]) ** 2).sum(axis=2)).min(axis=1).reshape(height, width)
+    # A smooth surface through the border (gradient sweeps, vignettes, light falling off).
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    yy, xx = yy / height - 0.5, xx / width - 0.5
+    basis = np.stack([np.ones_like(xx), xx, yy, xx * xx, yy * yy, xx * yy], axis=-1)
+    coef, *_ = np.linalg.lstsq(basis[border], lab[border], rcond=None)
+    surface = basis @ coef
+    surface_d = np.sqrt((((lab - surface) * weights) ** 2).sum(axis=2))
+    return np.minimum(cluster_d, surface_d).astype(np.float32)
+
+
+def _kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
+    """Deterministic k-means (centres started at spread-out quantiles of lightness)."""
+    if len(points) <= k:
+        return points.astype(np.float32)
+    order = np.argsort(points[:, 0])
+    centres = points[order[np.linspace(0, len(points) - 1, k).astype(int)]].astype(np.float32)
+    for _ in range(rounds):
+        labels = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+        for c in range(k):
+            members = points[labels == c]
+            if len(members):
+                centres[c] = members.mean(axis=0)
+    return centres
+
+
+def _grabcut(
+    rgb: np.ndarray,
+    distance: np.ndarray,
+    border: np.ndarray,
+    threshold: float,
+    probable_fg: np.ndarray,
+    seed_fg: np.ndarray,
+) -> np.ndarray:
+    import cv2
+
+    if probable_fg.sum() < 16:
+        return probable_fg
+    gc = np.full(distance.shape, cv2.GC_PR_BGD, np.uint8)
+    gc[probable_fg] = cv2.GC_PR_FGD
+    # The border is background only where it looks like background: a product running off the frame keeps its edge.
+    gc[border & (distance < 0.5 * threshold)] = cv2.GC_BGD
+    gc[seed_fg & ~border] = cv2.GC_FGD
+    bgr = np.ascontiguousarray((np.clip(rgb, 0, 1) * 255 + 0.5).astype(np.uint8)[..., ::-1])
+    bgd_model, fgd_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)  # GrabCut's GMM initialisation is random: the same photo must give the same mask
+    try:
+        cv2.grabCut(bgr, gc, None, bgd_model, fgd_model, 4, cv2.GC_INIT_WITH_MASK)
+    except cv2.error:
+        return probable_fg  # degenerate seeds (one class empty): the distance threshold is the best we have
+    return (gc == cv2.GC_FGD) | (gc == cv2.GC_PR_FGD)
+
+
+def _clean(mask: np.ndarray) -> np.ndarray:
+    """Fill holes (a mug's handle stays open only if it touches background), drop specks."""
+    if not mask.any():
+        return mask
+    opened = ndimage.binary_opening(mask, iterations=1)
+    # Opening drops specks; a thin product (a bike frame, a cable) would go with them, so keep it then.
+    mask = opened if opened.sum() >= 0.5 * mask.sum() else mask
+    labels, count = ndimage.label(mask)
+    if count == 0:
+        return mask
+    sizes = ndimage.sum(mask, labels, index=np.arange(1, count + 1))
+    keep = np.zeros(count + 1, bool)
+    keep[1:] = sizes >= max(12.0, 0.08 * sizes.max())  # the product and its sizeable parts, not dust
+    mask = keep[labels]
+    return ndimage.binary_fill_holes(mask)
+
+
+def _confidence(mask: np.ndarray, distance: np.ndarray, border: np.ndarray, threshold: float, noise: float) -> float:
+    coverage = float(mask.mean())
+    if coverage < 0.005 or mask.sum() < 16:
+        return 0.0
+    # Separation: how far the product sits from the background model, against the model's own noise.
+    inside = float(np.median(distance[mask]))
+    outside = float(np.percentile(distance[~mask], 90)) if (~mask).any() else threshold
+    separation = np.clip((inside - outside) / max(2.0 * threshold, 1e-3), 0.0, 1.0)
+    # A clean border (a studio sweep) is a trustworthy model; a busy one (a room) is not.
+    cleanliness = np.clip(1.0 - (noise - 4.0) / 16.0, 0.0, 1.0)
+    # A product filling nearly the whole frame, or one bleeding off most of the border, is doubtful.
+    size_term = 1.0 if 0.02 <= coverage <= 0.75 else float(np.clip((0.95 - coverage) / 0.2, 0.0, 1.0))
+    on_border = float(mask[border].mean())
+    border_term = float(np.clip(1.0 - (on_border - 0.15) / 0.35, 0.0, 1.0))
+    # Scattered fragments (the highlights of a dark bike on black) are not an outline of the product.
+    labels, count = ndimage.label(mask)
+    largest = float(np.bincount(labels.ravel())[1:].max()) / float(mask.sum()) if count else 0.0
+    fragment_term = 1.0 if count <= 3 or largest >= 0.5 else 0.3
+    terms = np.clip(0.15 + 0.85 * separation, 0, 1) * cleanliness * size_term * border_term * fragment_term
+    return float(terms) ** 0.5
+
+
+def _feather(mask: np.ndarray, sigma: float) -> np.ndarray:
+    """Soft edge centred on the cut: blur, so the product's own edge pixels blend rather than ring."""
+    return np.clip(ndimage.gaussian_filter(mask.astype(np.float32), sigma=sigma), 0.0, 1.0)
+
+
+def _resize(values: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    from .images import resize_array
+
+    return np.clip(resize_array(values, shape), 0.0, 1.0) if values.shape[:2] != shape else values
+
+
+def _to_uint8(values: np.ndarray) -> np.ndarray:
+    return (np.clip(values, 0.0, 1.0) * 255.0 + 0.5).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- admin uploads
+
+
+def mask_from_upload(data: bytes, size: tuple[int, int]) -> ProductMask:
+    """An admin's mask for one photo: greyscale/1-bit (white = product) or an RGBA cut-out (its alpha).
+
+    ``size`` is the (width, height) to return it at (the photo's). Raises
+    :class:`ImageInputError` with a reason an admin can act on.
+    """
+    if not data:
+        raise ImageInputError("the mask file is empty")
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            image.load()
+            has_alpha = image.mode in ("RGBA", "LA", "PA") or "transparency" in image.info
+            if has_alpha:
+                values = np.asarray(image.convert("RGBA"), dtype=np.float32)[..., 3] / 255.0
+                if values.min() >= 1.0:  # an opaque RGBA: read it as a grey mask
+                    has_alpha = False
+            if not has_alpha:
+                values = np.asarray(image.convert("L"), dtype=np.float32) / 255.0
+            source_size = image.size
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as exc:
+        raise ImageInputError("the mask is not an image file Pillow can read (use PNG)") from exc
+    width, height = int(size[0]), int(size[1])
+    src_ratio, ratio = source_size[0] / source_size[1], width / max(height, 1)
+    if abs(src_ratio - ratio) > 0.02 * ratio:
+        raise ImageInputError(
+            f"the mask is {source_size[0]}x{source_size[1]} px but the photo is {width}x{height}: "
+            "its shape must match the photo's"
+        )
+    product = float((values > 0.5).mean())
+    if product < 0.001:
+        raise ImageInputError("the mask marks no product (it is all black or fully transparent)")
+    if product > 0.995:
+        raise ImageInputError("the mask marks the whole photo as product (it is all white or fully opaque)")
+    mask = ProductMask(alpha=values.astype(np.float32), confidence=1.0, method="uploaded")
+    return mask.resized(width, height)
