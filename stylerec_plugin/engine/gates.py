@@ -143,6 +143,9 @@ def judge(
     )
 
 
+_KMEANS_SAMPLE = 8192
+
+
 def _dominant_shift(original_lab: np.ndarray, variant_lab: np.ndarray, alpha: np.ndarray) -> float:
     from .segment import _kmeans
 
@@ -152,6 +155,10 @@ def _dominant_shift(original_lab: np.ndarray, variant_lab: np.ndarray, alpha: np
     before, after = original_lab[core], variant_lab[core]
     if len(before) < 3:
         return float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0))) if len(before) else 0.0
+    # Dominant colours and their shifts from an even stride of the region: k-means over
+    # every pixel cost 0.1 s per try at 512 px, and a cluster's mean is as sure from 8k pixels.
+    stride = max(1, len(before) // _KMEANS_SAMPLE)
+    before, after = before[::stride], after[::stride]
     centres = _kmeans(before, k=3)
     labels = ((before[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
     worst = 0.0

@@ -96,13 +96,20 @@ def compose_product_true_array(
     return out
 
 
+_QUANTILE_SAMPLE = 16384
+
+
 def _matched_lightness(styled_l: np.ndarray, original_l: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     """Styled lightness remapped so the product's lightness distribution is the original's (quantile matching)."""
     core = alpha > 0.5
     if core.sum() < 16:
         core = alpha > _TOUCHED
-    source_q = np.quantile(styled_l[core], _QUANTILES)
-    target_q = np.quantile(original_l[core], _QUANTILES)
+    styled_values, original_values = styled_l[core], original_l[core]
+    # 65 quantiles are as well placed from an even stride of the region as from all of it,
+    # at a fraction of the sort (a 512 px product region has ~100k pixels).
+    stride = max(1, len(styled_values) // _QUANTILE_SAMPLE)
+    source_q = np.quantile(styled_values[::stride], _QUANTILES)
+    target_q = np.quantile(original_values[::stride], _QUANTILES)
     # np.interp needs increasing x: flat stretches of the styled lightness get a tiny ramp.
     source_q = np.maximum.accumulate(source_q + np.arange(len(source_q)) * 1e-4)
     return np.interp(styled_l, source_q, target_q).astype(np.float32)
