@@ -23,9 +23,7 @@ from .files import schedule_file_deletion
 from .jobs import queue_restyle
 from .planning import prune_superseded
 from .recovery import host_identity
-from .variants import IN_PLACE_STATUSES
-
-IN_PLACE = IN_PLACE_STATUSES  # finished rows a regenerate re-renders in place (see .variants)
+from .variants import TERMINAL
 
 
 def inline_token() -> str:
@@ -60,7 +58,7 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
     now = timezone.now()
     claimable = Q(status=VariantStatus.PENDING) | Q(status=VariantStatus.RUNNING, job_id=token)
     if regenerate:
-        claimable |= Q(status__in=IN_PLACE)
+        claimable |= Q(status__in=TERMINAL)
     with transaction.atomic():
         rows = list(
             RestyledImage.objects.select_for_update(of=("self",))
@@ -82,7 +80,7 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
             row.attempts += 1
             row.job_id = token
             row.started_at = now
-            if row.status not in IN_PLACE:
+            if row.status not in TERMINAL:
                 row.status = VariantStatus.RUNNING
             row.save(update_fields=["attempts", "job_id", "started_at", "status", "updated_at"])
     return rows
@@ -91,7 +89,7 @@ def claim_variants(pks: Sequence[int], token: str, *, regenerate: bool = False, 
 def _locked_claim(pk: int, token: str) -> RestyledImage | None:
     """The row, locked, if this job still holds its claim; None when it lost it."""
     row = RestyledImage.objects.select_for_update(of=("self",)).filter(pk=pk).first()
-    if row is None or row.job_id != token or row.status not in (VariantStatus.RUNNING, *IN_PLACE):
+    if row is None or row.job_id != token or row.status not in (VariantStatus.RUNNING, *TERMINAL):
         return None
     return row
 
@@ -102,7 +100,7 @@ def mark_failed(row: RestyledImage, token: str, error: str) -> bool:
         fresh = _locked_claim(row.pk, token)
         if fresh is None:
             return False
-        if fresh.status in IN_PLACE:
+        if fresh.status in TERMINAL:
             # A regenerate of a finished row failed: keep what shoppers see, note why, release the claim.
             fresh.last_error = error[:2000]
             fresh.job_id = ""
@@ -128,20 +126,20 @@ def mark_transient_failure(row: RestyledImage, token: str, error: str, *, regene
             return "lost"
         if fresh.attempts > settings.MAX_RETRIES:
             fresh.last_error = f"Gave up after {fresh.attempts} attempts. Last error: {error}"[:2000]
-            if fresh.status not in IN_PLACE:
+            if fresh.status not in TERMINAL:
                 fresh.status = VariantStatus.FAILED
             fresh.finished_at = timezone.now()
             fresh.save(update_fields=["status", "last_error", "finished_at", "updated_at"])
             return "failed"
         delay = backoff_seconds(fresh.attempts)
         fresh.last_error = f"Attempt {fresh.attempts} failed, retrying in {delay:g}s: {error}"[:2000]
-        if fresh.status not in IN_PLACE:
+        if fresh.status not in TERMINAL:
             fresh.status = VariantStatus.PENDING
         fresh.save(update_fields=["status", "last_error", "updated_at"])
         job_id = queue_restyle([fresh.pk], regenerate=regenerate, delay=delay)
         if job_id:
-            # The retry job holds the row now (a ready row too: recovery must not take it for dead).
-            RestyledImage.objects.filter(pk=fresh.pk, status__in=[VariantStatus.PENDING, VariantStatus.READY]).update(
+            # The retry job holds the row now (a finished row too: recovery must not take it for dead).
+            RestyledImage.objects.filter(pk=fresh.pk, status__in=[VariantStatus.PENDING, *TERMINAL]).update(
                 job_id=job_id
             )
     return "retry"
@@ -153,7 +151,7 @@ def release_stale_claim(row: RestyledImage, token: str) -> None:
         fresh = _locked_claim(row.pk, token)
         if fresh is None:
             return
-        if fresh.status in IN_PLACE:
+        if fresh.status in TERMINAL:
             fresh.job_id = ""
             fresh.save(update_fields=["job_id", "updated_at"])
         else:

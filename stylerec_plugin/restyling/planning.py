@@ -79,7 +79,7 @@ def plan_variants(
             if row.status == VariantStatus.PENDING:
                 plan.to_queue[style.pk].append(row.pk)
             elif row.status == VariantStatus.REJECTED and regenerate:
-                # Re-rendered in place: an approved one keeps showing meanwhile (claims.IN_PLACE).
+                # Re-rendered in place: an approved one keeps showing meanwhile (variants.TERMINAL).
                 plan.to_queue[style.pk].append(row.pk)
             elif row.status == VariantStatus.REJECTED and row.review == Review.APPROVED:
                 plan.already_ready += 1  # an admin chose to show it: retrying the failures leaves it be

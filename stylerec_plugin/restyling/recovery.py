@@ -29,7 +29,7 @@ from django.utils import timezone
 from ..conf import settings
 from ..models import RestyledImage, VariantStatus
 from .jobs import queue_restyle
-from .variants import IN_PLACE_STATUSES, chunk_size, chunked
+from .variants import TERMINAL, chunk_size, chunked
 
 logger = logging.getLogger(__name__)
 
@@ -137,7 +137,7 @@ def death_reason(row: RestyledImage, now=None) -> str | None:
 def held_rows():
     """Rows a job holds: ``running`` ones, and finished (``ready`` or ``rejected``) ones claimed
     by a regenerate that has not finished (claimed after the row's last render finished)."""
-    regenerating = Q(status__in=IN_PLACE_STATUSES) & ~Q(job_id="") & (
+    regenerating = Q(status__in=TERMINAL) & ~Q(job_id="") & (
         Q(finished_at__isnull=True) | Q(started_at__gt=F("finished_at"))
     )
     return RestyledImage.objects.filter(Q(status=VariantStatus.RUNNING) | regenerating)
@@ -167,7 +167,7 @@ def recover_stuck_variants(*, requeue: bool = True) -> Recovery:
             if fresh is None:
                 continue
             # A regenerate's finished row keeps its status and file (ready or rejected) meanwhile.
-            shown = fresh.status in IN_PLACE_STATUSES
+            shown = fresh.status in TERMINAL
             if fresh.attempts > settings.MAX_RETRIES or not requeue:
                 fresh.last_error = f"The job died: {reason}. Gave up after {fresh.attempts} attempts."
                 if shown:

@@ -26,9 +26,8 @@ from ..models import RestyledImage, Style, VariantStatus
 
 # A job claims this many rows of one style at most (one RQ job, one engine batch).
 DEFAULT_CHUNK = 8
+# Finished rows; a regenerate re-renders them in place (they keep their status and file meanwhile).
 TERMINAL = (VariantStatus.READY, VariantStatus.REJECTED)
-# Finished rows a regenerate re-renders in place: they keep their status and file meanwhile.
-IN_PLACE_STATUSES = TERMINAL
 
 
 def engine_version(kind: str) -> str:
