@@ -9,7 +9,10 @@ feathered; a confidence in 0..1; the method that found it):
   distance to the border's colours *and* to a smooth (quadratic) background surface fitted
   to the border; far pixels seed "probably product", near ones "probably background", and
   OpenCV's GrabCut (``opencv-python-headless``) refines that at a working size of
-  ``WORK_SIDE`` px (method "grabcut"). Holes are filled, specks dropped, the edge feathered.
+  ``WORK_SIDE`` px (method "grabcut"). Holes are filled, specks dropped, the edge feathered;
+* when that is doubtful because the border is a room, not a sweep, GrabCut is asked for the
+  subject inside a rectangle just within the frame (method "grabcut-scene"), trusted only
+  when it is one object clear of the frame's edge that the border model's mask agrees with.
 
 The confidence says how well the mask separates product from background (a clean border,
 a product that stands out from it, a plausible size, not bleeding off every edge). Below
@@ -46,6 +49,12 @@ LOW_CONFIDENCE = 0.45
 WORK_SIDE = 256
 # Under this share of "clearly not background" pixels the subject is faint (white on white, black on black).
 _FAINT_SUBJECT = 0.005
+# Long edge of the lifestyle-shot cut (_scene_cut), and how much of the band inside its
+# rectangle the subject may cover before it counts as running off the frame.
+SCENE_SIDE = 320
+_SCENE_TOUCH = 0.12
+# The share of the border model's mask that must lie inside the cut for it to be trusted.
+_SCENE_AGREEMENT = 0.8
 # Feather radius (Gaussian sigma) as a fraction of the long edge: ~2 px at 800 px.
 _FEATHER = 0.0025
 
@@ -131,8 +140,73 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
     work_shape = (max(8, round(height * scale)), max(8, round(width * scale)))
     small = _resize(rgb, work_shape)
     hard, confidence = _segment_small(small)
+    method = "grabcut"
+    if confidence < LOW_CONFIDENCE:
+        # The border is no background model (a room, a desk, a lit stage): ask GrabCut for the
+        # subject inside the frame instead, and trust it only when it is one clear object.
+        scene = _scene_cut(rgb, hard)
+        if scene is not None:
+            hard, confidence, method = scene[0], scene[1], "grabcut-scene"
     soft = _feather(_resize(hard.astype(np.float32), (height, width)), sigma=max(0.6, _FEATHER * max(height, width)))
-    return ProductMask(alpha=soft, confidence=round(float(confidence), 4), method="grabcut")
+    return ProductMask(alpha=soft, confidence=round(float(confidence), 4), method=method)
+
+
+def _scene_cut(rgb: np.ndarray, border_mask: np.ndarray) -> tuple[np.ndarray, float] | None:
+    """The subject of a lifestyle shot: GrabCut from a rectangle just inside the frame.
+
+    Trusted (confidence just over ``LOW_CONFIDENCE``) only when the result is one object of
+    a plausible size that stays clear of the rectangle (a subject pressing on it runs off the
+    frame, and a cut there would style part of the product) and the border model's mask
+    agrees with it. The two masks' union is grown a little, so a doubtful edge keeps product
+    colour rather than scene style. None when the cut is not to be trusted.
+    """
+    import cv2
+
+    scale = min(1.0, SCENE_SIDE / max(rgb.shape[:2]))
+    shape = (max(16, round(rgb.shape[0] * scale)), max(16, round(rgb.shape[1] * scale)))
+    small = _resize(rgb, shape)
+    height, width = shape
+    inset_y, inset_x = max(2, round(0.06 * height)), max(2, round(0.06 * width))
+    bgr = np.ascontiguousarray((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8)[..., ::-1])
+    labels = np.zeros(shape, np.uint8)
+    bgd_model, fgd_model = np.zeros((1, 65), np.float64), np.zeros((1, 65), np.float64)
+    cv2.setRNGSeed(0)
+    try:
+        cv2.grabCut(
+            bgr,
+            labels,
+            (inset_x, inset_y, width - 2 * inset_x, height - 2 * inset_y),
+            bgd_model,
+            fgd_model,
+            5,
+            cv2.GC_INIT_WITH_RECT,
+        )
+    except cv2.error:
+        return None
+    mask = _clean((labels == cv2.GC_FGD) | (labels == cv2.GC_PR_FGD))
+    coverage = float(mask.mean())
+    if not 0.03 <= coverage <= 0.6:
+        return None
+    # A band just inside the rectangle: how much of it the subject covers.
+    band = np.zeros(shape, bool)
+    band[inset_y : height - inset_y, inset_x : width - inset_x] = True
+    inner = ndimage.binary_erosion(band, iterations=max(2, round(0.03 * min(shape))))
+    touch = float(mask[band & ~inner].mean())
+    parts, count = ndimage.label(mask)
+    largest = float(np.bincount(parts.ravel())[1:].max()) / float(mask.sum()) if count else 0.0
+    if touch > _SCENE_TOUCH or largest < 0.6:
+        return None
+    # A second opinion: the border model's own (untrusted) mask must lie mostly inside the
+    # cut. Where the two disagree (RAM running off the frame, a trowel in soil) neither is
+    # trusted; a cut that misses part of the product would style its colours.
+    work = _resize(mask.astype(np.float32), border_mask.shape) > 0.5
+    # A border model that found nothing gives no second opinion (random clutter, a camera on
+    # dark wood): the cut alone is not trusted then.
+    if border_mask.mean() < 0.005 or (work & border_mask).sum() < _SCENE_AGREEMENT * border_mask.sum():
+        return None
+    grown = ndimage.binary_dilation(work | border_mask, iterations=max(1, round(0.015 * max(border_mask.shape))))
+    confidence = LOW_CONFIDENCE + 0.15 * (1.0 - touch / _SCENE_TOUCH) * largest
+    return grown, confidence
 
 
 def _is_cutout(alpha: np.ndarray) -> bool:

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from PIL import Image
+from scipy import ndimage
 
 from stylerec_plugin.engine import (
     LOW_CONFIDENCE,
@@ -101,6 +102,38 @@ def test_a_busy_scene_gets_a_low_confidence_not_a_confident_guess():
     clutter = np.kron(rng.uniform(0.0, 1.0, (24, 32, 3)), np.ones((8, 8, 1))).astype(np.float32)
     mask = find_product(_image(clutter))
     assert mask.confidence < LOW_CONFIDENCE and not mask.trusted
+
+
+def _lit_scene(truth: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A pink product in a lifestyle scene: a blurred, blue-lit room whose border is no clean sweep."""
+    rng = np.random.default_rng(seed)
+    height, width = truth.shape
+    room = ndimage.gaussian_filter(rng.uniform(0.0, 1.0, (height, width, 3)), sigma=(6, 6, 0))
+    room = np.clip(0.5 + (room - room.mean()) * 9.0, 0.0, 1.0) * np.array([0.3, 0.4, 0.9])
+    xx = np.mgrid[0:height, 0:width][1].astype(np.float32)
+    product = (
+        np.asarray((0.85, 0.55, 0.55), np.float32) * (0.75 + 0.25 * np.cos((xx - width * 0.4) / width * 3.0))[..., None]
+    )
+    rgb = np.where(truth[..., None], product, room) + rng.normal(0.0, 0.012, room.shape)
+    return np.clip(rgb, 0.0, 1.0).astype(np.float32)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_product_inside_a_busy_scene_is_cut_from_inside_the_frame(seed):
+    truth = _product_shape()
+    mask = find_product(_image(_lit_scene(truth, seed)))
+    assert mask.method == "grabcut-scene" and mask.trusted, (mask.method, mask.confidence)
+    found = mask.alpha > 0.5
+    assert (found & truth).sum() >= 0.98 * truth.sum()  # the whole product keeps its colours
+    assert _iou(mask, truth) >= 0.75  # grown a little at the edge, not the room
+
+
+def test_a_product_running_off_a_busy_frame_is_not_trusted():
+    truth = _product_shape()
+    width = truth.shape[1]
+    off_frame = np.pad(truth[:, int(width * 0.4) :], ((0, 0), (0, int(width * 0.4))))
+    mask = find_product(_image(_lit_scene(off_frame)))
+    assert not mask.trusted  # a cut at the frame's edge would style the part beyond it
 
 
 def test_masks_survive_png_and_resizing():
