@@ -49,6 +49,8 @@ LOW_CONFIDENCE = 0.45
 WORK_SIDE = 256
 # Under this share of "clearly not background" pixels the subject is faint (white on white, black on black).
 _FAINT_SUBJECT = 0.005
+# A border darker than this lightness (CIELAB L*) is a black low-key sweep.
+_LOW_KEY_L = 20.0
 # Long edge of the lifestyle-shot cut (_scene_cut), and how much of the band inside its
 # rectangle the subject may cover before it counts as running off the frame.
 SCENE_SIDE = 320
@@ -147,6 +149,14 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
         scene = _scene_cut(rgb, hard)
         if scene is not None:
             hard, confidence, method = scene[0], scene[1], "grabcut-scene"
+    elif _border_lightness(small) < _LOW_KEY_L:
+        # Black low-key: only the lit or coloured parts of a dark product (the fans of a black
+        # PC case, the coloured keys of a keyboard) clear the border model's margin, and the
+        # dark rest would take the style. Where the subject cut agrees, the mask takes its
+        # union with it: more of the product keeps its colours, none is given away.
+        scene = _scene_cut(rgb, hard)
+        if scene is not None:
+            hard, method = scene[0], "grabcut+scene"
     soft = _feather(_resize(hard.astype(np.float32), (height, width)), sigma=max(0.6, _FEATHER * max(height, width)))
     return ProductMask(alpha=soft, confidence=round(float(confidence), 4), method=method)
 
@@ -207,6 +217,22 @@ def _scene_cut(rgb: np.ndarray, border_mask: np.ndarray) -> tuple[np.ndarray, fl
     grown = ndimage.binary_dilation(work | border_mask, iterations=max(1, round(0.015 * max(border_mask.shape))))
     confidence = LOW_CONFIDENCE + 0.15 * (1.0 - touch / _SCENE_TOUCH) * largest
     return grown, confidence
+
+
+def _border_lightness(rgb: np.ndarray) -> float:
+    """Median CIELAB lightness of the frame's outer 3 %."""
+    from skimage.color import rgb2lab
+
+    strip = max(2, round(0.03 * min(rgb.shape[:2])))
+    ring = np.concatenate(
+        [
+            rgb[:strip].reshape(-1, 3),
+            rgb[-strip:].reshape(-1, 3),
+            rgb[:, :strip].reshape(-1, 3),
+            rgb[:, -strip:].reshape(-1, 3),
+        ]
+    )
+    return float(np.median(rgb2lab(np.clip(ring[None], 0.0, 1.0))[0, :, 0]))
 
 
 def _is_cutout(alpha: np.ndarray) -> bool:
