@@ -51,6 +51,8 @@ WORK_SIDE = 256
 _FAINT_SUBJECT = 0.005
 # A border darker than this lightness (CIELAB L*) is a black low-key sweep.
 _LOW_KEY_L = 20.0
+# How much lighter than that black (L*) a pixel must be to count as lit: a dark product's body.
+_LIT_MARGIN = 4.0
 # Long edge of the lifestyle-shot cut (_scene_cut), and how much of the band inside its
 # rectangle the subject may cover before it counts as running off the frame.
 SCENE_SIDE = 320
@@ -149,14 +151,16 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
         scene = _scene_cut(rgb, hard)
         if scene is not None:
             hard, confidence, method = scene[0], scene[1], "grabcut-scene"
-    elif _border_lightness(small) < _LOW_KEY_L:
+    elif (black := _border_lightness(small)) < _LOW_KEY_L:
         # Black low-key: only the lit or coloured parts of a dark product (the fans of a black
         # PC case, the coloured keys of a keyboard) clear the border model's margin, and the
-        # dark rest would take the style. Where the subject cut agrees, the mask takes its
-        # union with it: more of the product keeps its colours, none is given away.
+        # dark rest would take the style, which paints the black light. So the mask takes in
+        # the subject cut where it agrees, and everything visibly above the black that touches
+        # the product: more of the product keeps its colours, none is given away.
         scene = _scene_cut(rgb, hard)
         if scene is not None:
             hard, method = scene[0], "grabcut+scene"
+        hard = hard | _lit_and_touching(small, hard, black)
     soft = _feather(_resize(hard.astype(np.float32), (height, width)), sigma=max(0.6, _FEATHER * max(height, width)))
     return ProductMask(alpha=soft, confidence=round(float(confidence), 4), method=method)
 
@@ -217,6 +221,26 @@ def _scene_cut(rgb: np.ndarray, border_mask: np.ndarray) -> tuple[np.ndarray, fl
     grown = ndimage.binary_dilation(work | border_mask, iterations=max(1, round(0.015 * max(border_mask.shape))))
     confidence = LOW_CONFIDENCE + 0.15 * (1.0 - touch / _SCENE_TOUCH) * largest
     return grown, confidence
+
+
+def _lit_and_touching(rgb: np.ndarray, mask: np.ndarray, black: float) -> np.ndarray:
+    """Pixels visibly lighter than a low-key photo's black, in pieces that touch ``mask``.
+
+    A lit floor, a reflection or a lit wall beside the product comes too: it then keeps its
+    own colours rather than the style's (less styled, never a product recoloured). Cutting
+    them off at the mask's convex hull or box was tried: it left a PC case's dark side
+    panel to the style, and a box edge across a lit wall.
+    """
+    from skimage.color import rgb2lab
+
+    lit = rgb2lab(np.clip(rgb, 0.0, 1.0))[..., 0] > black + _LIT_MARGIN
+    lit = ndimage.binary_fill_holes(ndimage.binary_closing(lit, iterations=2))
+    pieces, count = ndimage.label(lit)
+    if count == 0 or not mask.any():
+        return np.zeros_like(mask)
+    near = ndimage.binary_dilation(mask, iterations=max(1, round(0.02 * max(mask.shape))))
+    touching = np.unique(pieces[near & lit])
+    return np.isin(pieces, touching[touching > 0])
 
 
 def _border_lightness(rgb: np.ndarray) -> float:
