@@ -12,7 +12,9 @@ feathered; a confidence in 0..1; the method that found it):
   ``WORK_SIDE`` px (method "grabcut"). Holes are filled, specks dropped, the edge feathered;
 * when that is doubtful because the border is a room, not a sweep, GrabCut is asked for the
   subject inside a rectangle just within the frame (method "grabcut-scene"), trusted only
-  when it is one object clear of the frame's edge that the border model's mask agrees with.
+  when it is one object clear of the frame's edge that the border model's mask agrees with;
+* on black low-key the pieces visibly lighter than the black that touch the mask join it
+  (method "grabcut+lit"): a dark product's unlit body keeps its colours too.
 
 The confidence says how well the mask separates product from background (a clean border,
 a product that stands out from it, a plausible size, not bleeding off every edge). Below
@@ -155,12 +157,12 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
         # Black low-key: only the lit or coloured parts of a dark product (the fans of a black
         # PC case, the coloured keys of a keyboard) clear the border model's margin, and the
         # dark rest would take the style, which paints the black light. So the mask takes in
-        # the subject cut where it agrees, and everything visibly above the black that touches
-        # the product: more of the product keeps its colours, none is given away.
-        scene = _scene_cut(rgb, hard)
-        if scene is not None:
-            hard, method = scene[0], "grabcut+scene"
-        hard = hard | _lit_and_touching(small, hard, black)
+        # everything visibly above the black that touches the product: more of the product
+        # keeps its colours, none is given away. (Adding the subject cut here as well was
+        # tried: it left dark blobs of background around small products.)
+        lit = _lit_and_touching(small, hard, black)
+        if (lit & ~hard).any():
+            hard, method = hard | lit, "grabcut+lit"
     soft = _feather(_resize(hard.astype(np.float32), (height, width)), sigma=max(0.6, _FEATHER * max(height, width)))
     return ProductMask(alpha=soft, confidence=round(float(confidence), 4), method=method)
 

@@ -84,8 +84,8 @@ def _iou(mask: ProductMask, truth: np.ndarray) -> float:
 def test_find_product_outlines_a_known_foreground(background, colour):
     rgb, truth = _photo(background, colour)
     mask = find_product(_image(rgb))
-    # On black low-key the subject cut is added where it agrees (method "grabcut+scene").
-    assert mask.method in ("grabcut", "grabcut+scene")
+    # On black low-key the lit pieces touching the product join it (method "grabcut+lit").
+    assert mask.method in ("grabcut", "grabcut+lit")
     assert mask.alpha.shape == truth.shape and mask.alpha.dtype == np.float32
     assert mask.confidence >= LOW_CONFIDENCE, mask.confidence
     assert _iou(mask, truth) >= 0.85
@@ -102,7 +102,7 @@ def test_a_dark_product_with_a_lit_part_on_black_is_found_whole():
     rgb = rgb + np.random.default_rng(0).normal(0.0, 0.01, rgb.shape)
     mask = find_product(_image(np.clip(rgb, 0.0, 1.0).astype(np.float32)))
     found = mask.alpha > 0.5
-    assert mask.trusted and mask.method == "grabcut+scene"
+    assert mask.trusted and mask.method == "grabcut+lit"
     assert (found & truth).sum() >= 0.98 * truth.sum()  # the dark body too, not only the lit fans
 
 
