@@ -224,10 +224,27 @@ def test_product_true_keeps_a_red_product_red_under_a_blue_style():
     before, after, washed = _mean_lab(rgb, core), _mean_lab(out, core), _mean_lab(styled, core)
     assert np.linalg.norm(after - before) < 3.0 < 20.0 < np.linalg.norm(washed - before)
     assert after[1] > 40  # a* stays strongly red
-    scene = ~truth & (mask.alpha < 0.002)
-    assert np.abs(out[scene] - styled[scene]).max() <= 1 / 255 + 1e-6  # the scene gets the whole style
+    # The scene past the halo band gets the whole style, exactly.
+    scene = ndimage.distance_transform_edt(mask.alpha <= 0.5) > 0.05 * max(truth.shape) + 1
+    assert np.abs(out[scene] - styled[scene]).max() <= 1 / 255 + 1e-6
     report = judge(rgb, out, mask)
     assert report.passed and report.colour_mean_de < 3.0 and report.scene_change > 20.0
+
+
+def test_a_light_glow_the_network_paints_round_the_product_is_taken_out():
+    rgb, truth = _photo("light")
+    mask = find_product(_image(rgb))
+    distance = ndimage.distance_transform_edt(~truth)
+    glow = (distance > 0) & (distance < 6)  # a white rim hugging the product, as the networks paint one
+    styled = np.where(truth[..., None], rgb, np.float32(0.45))
+    styled = np.where(glow[..., None], np.float32(0.97), styled).astype(np.float32)
+    out = np.asarray(compose_product_true(_image(rgb), _image(styled), mask), np.float32) / 255.0
+    rim = glow & (mask.alpha < 0.02)
+    # The rim takes the scene's grey from further out: at least two thirds of its glow are gone
+    # (what stays is the styled pixels' fine texture, kept on purpose).
+    assert styled[rim].mean() > 0.95 and out[rim].mean() - 0.45 < (0.97 - 0.45) / 3
+    far = distance > 20
+    assert np.abs(out[far] - styled[far]).max() <= 1 / 255 + 1e-6  # the rest of the scene is untouched
 
 
 def test_the_colour_gate_catches_a_recoloured_product():
