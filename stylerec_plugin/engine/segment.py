@@ -37,6 +37,7 @@ from .errors import ImageInputError
 
 __all__ = [
     "LOW_CONFIDENCE",
+    "SEGMENT_VERSION",
     "WORK_SIDE",
     "ProductMask",
     "find_product",
@@ -45,6 +46,8 @@ __all__ = [
     "mask_from_upload",
 ]
 
+# Stored with every computed mask; bump it when masks change, so stored ones are computed again.
+SEGMENT_VERSION = "segment-2"
 # Under this confidence the mask is not used to cut: the render falls back to whole-frame colour preservation.
 LOW_CONFIDENCE = 0.45
 # Long edge GrabCut runs at: enough for a product's outline, ~0.1 s on one core.

@@ -45,11 +45,13 @@ if TYPE_CHECKING:  # pragma: no cover
 
 # Bump a version when the outputs of that kind change: stored variants are keyed by it.
 # "-2": product-true rendering and the product-region gates (issue 10).
+# "-3": masks that keep a dark product's unlit body on low-key, lifestyle-shot masks, and
+# the edge glow taken out of the scene just outside the product.
 ENGINE_VERSIONS: dict[str, str] = {
-    "preset": "preset-2",
-    "reference": "arbitrary-2",
-    "tone": "tone-2",
-    "enhance": "enhance-2",
+    "preset": "preset-3",
+    "reference": "arbitrary-3",
+    "tone": "tone-3",
+    "enhance": "enhance-3",
 }
 KINDS = tuple(ENGINE_VERSIONS)
 # "product_true": the scene gets the style, the product keeps its colours (the default);

@@ -353,4 +353,3 @@ def enqueue_training(algorithm: str | None = None) -> str | None:
     if algorithm:
         return enqueue(TRAIN_JOB, algorithm)
     return enqueue(TRAIN_JOB)
-

@@ -36,6 +36,8 @@ def _save_mask_file(photo: ProductPhoto, png: bytes) -> str:
 
 def store_mask(photo: ProductPhoto, mask: Any, *, uploaded: bool = False) -> ProductPhoto:
     """Save ``mask`` (an engine ``ProductMask``) as the photo's current mask; the old file goes after commit."""
+    from ..engine.segment import SEGMENT_VERSION
+
     previous = photo.mask.name or ""
     photo.mask_uploaded = uploaded
     photo.mask_source_hash = photo.source_hash
@@ -46,6 +48,7 @@ def store_mask(photo: ProductPhoto, mask: Any, *, uploaded: bool = False) -> Pro
         "mask_method": str(mask.method)[:64],
         "mask_source_hash": photo.source_hash,
         "mask_uploaded": uploaded,
+        "mask_version": SEGMENT_VERSION,
         "updated_at": timezone.now(),
     }
     with transaction.atomic():
@@ -62,10 +65,11 @@ def drop_mask(photo: ProductPhoto) -> None:
     """Forget the photo's mask (its photo changed or went); the file is deleted after commit."""
     name = photo.mask.name or ""
     ProductPhoto.objects.filter(pk=photo.pk).update(
-        mask="", mask_confidence=None, mask_method="", mask_source_hash="", mask_uploaded=False
+        mask="", mask_confidence=None, mask_method="", mask_source_hash="", mask_uploaded=False, mask_version=""
     )
     photo.mask.name = ""
     photo.mask_confidence, photo.mask_method, photo.mask_source_hash, photo.mask_uploaded = None, "", "", False
+    photo.mask_version = ""
     if name:
         schedule_file_deletion([name])
 
@@ -94,10 +98,14 @@ def compute_mask(photo: ProductPhoto, image: Any) -> ProductPhoto:
 
 
 def load_mask(photo: ProductPhoto | None) -> Any | None:
-    """The photo's current mask as an engine ``ProductMask``, or None (none stored, stale or unreadable)."""
+    """The photo's current mask as an engine ``ProductMask``, or None (none stored, stale, made by
+    an older segmentation, or unreadable)."""
     if photo is None or not photo.has_current_mask:
         return None
-    from ..engine.segment import ProductMask
+    from ..engine.segment import SEGMENT_VERSION, ProductMask
+
+    if not photo.mask_uploaded and photo.mask_version != SEGMENT_VERSION:
+        return None  # computed by an older segmentation: computed again (an admin's mask stays)
 
     try:
         with variant_storage().open(photo.mask.name, "rb") as handle:

@@ -104,8 +104,10 @@ def test_an_admins_mask_wins_and_remakes_the_products_variants(
     assert variant.attempts == 2 and variant.mask_confidence == 1.0
 
     # Analysing the same photo again keeps the admin's mask; a new photo does not.
-    admin_client.post(reverse("admin:stylerec_plugin_productphoto_changelist"),
-                      {"action": "reanalyse", "_selected_action": [photo.pk]})
+    admin_client.post(
+        reverse("admin:stylerec_plugin_productphoto_changelist"),
+        {"action": "reanalyse", "_selected_action": [photo.pk]},
+    )
     run_worker()
     assert ProductPhoto.objects.get(pk=photo.pk).mask_uploaded
     uploaded = photo.mask.name
@@ -171,3 +173,33 @@ def test_quality_report_and_contact_sheets(pipeline_settings, make_product, make
     data = io.StringIO()
     call_command("stylerec_quality_report", "--json", stdout=data)
     assert '"shown": 2' in data.getvalue()
+
+
+def test_a_mask_from_an_older_segmentation_is_computed_again_but_an_admins_stays(
+    pipeline_settings, make_product, make_style, run_worker
+):
+    from stylerec_plugin.engine.segment import SEGMENT_VERSION
+    from stylerec_plugin.restyling.masks import load_mask, masks_for
+
+    make_style("tone", index=0)
+    product = make_product(studio_shot(), filename="box.png", name="Red box")
+    run_worker()
+    photo = ProductPhoto.objects.get(product=product)
+    assert photo.mask_version == SEGMENT_VERSION and load_mask(photo) is not None
+    old_mask = photo.mask.name
+
+    # A shop upgraded from a release whose segmentation was older: its stored mask is not used.
+    ProductPhoto.objects.filter(pk=photo.pk).update(mask_version="segment-1")
+    photo.refresh_from_db()
+    assert load_mask(photo) is None
+    with product.image.open("rb") as handle:
+        masks = masks_for([product.pk], {product.pk: handle.read()})
+    photo.refresh_from_db()
+    assert masks[product.pk] is not None and photo.mask_version == SEGMENT_VERSION
+    assert photo.mask_method == "grabcut" and photo.mask.name  # computed again and stored
+    assert photo.mask.name != old_mask or default_storage.exists(photo.mask.name)
+
+    # An admin's mask is theirs whatever segmentation the release has.
+    ProductPhoto.objects.filter(pk=photo.pk).update(mask_version="segment-1", mask_uploaded=True)
+    photo.refresh_from_db()
+    assert load_mask(photo) is not None
