@@ -216,7 +216,13 @@ def check_guests(app_configs=None, **kwargs) -> list:
         ]
     problems = []
     name, age = settings.GUEST_COOKIE_NAME, settings.GUEST_COOKIE_AGE
-    if not isinstance(name, str) or not name or not isinstance(age, int) or isinstance(age, bool) or age <= 0:
+    if (
+        not isinstance(name, str)
+        or not name
+        or not isinstance(age, int)
+        or isinstance(age, bool)
+        or age <= 0
+    ):
         problems.append(
             Error(
                 f"STYLEREC['GUEST_COOKIE_NAME'] / ['GUEST_COOKIE_AGE'] are {name!r} / {age!r}.",

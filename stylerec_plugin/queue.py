@@ -169,7 +169,7 @@ class run_jobs_inline:
 
 
 def effective_mode() -> str:
-    """ "rq" or "inline": what a job enqueued now would do."""
+    """"rq" or "inline": what a job enqueued now would do."""
     global _announced_inline
     mode = settings.QUEUE_MODE
     if getattr(_local, "force_inline", False):

@@ -28,7 +28,8 @@ def variant_upload_to(instance, filename: str) -> str:
     return posixpath.join(
         settings.UPLOAD_TO,
         str(instance.style_id),
-        f"{instance.product_id}-{instance.source_hash[:16]}-v{instance.style_version}-{instance.engine_version}{ext}",
+        f"{instance.product_id}-{instance.source_hash[:16]}-v{instance.style_version}"
+        f"-{instance.engine_version}{ext}",
     )
 
 

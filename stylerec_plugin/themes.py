@@ -151,7 +151,7 @@ def nearest_passing(colour: str, backdrops: tuple[str, ...], minimum: float) -> 
         return colour
     target = minimum + _MARGIN
     dark_backdrops = sum(relative_luminance(b) for b in backdrops) / len(backdrops) < 0.18
-    for towards in (WHITE, BLACK) if dark_backdrops else (BLACK, WHITE):
+    for towards in ((WHITE, BLACK) if dark_backdrops else (BLACK, WHITE)):
         if _worst(towards, backdrops) < target:
             continue
         low, high = 0.0, 1.0
@@ -207,7 +207,8 @@ def _derive(primary: str, accent: str, background: str, surface: str, text: str)
 def accessible_colours(theme: dict[str, str]) -> dict[str, str]:
     """Stored and derived colours by property name (without ``--stylerec-``), all validated."""
     colours = _clean_colours(theme)
-    derived = _derive(colours["primary"], colours["accent"], colours["background"], colours["surface"], colours["text"])
+    derived = _derive(colours["primary"], colours["accent"], colours["background"], colours["surface"],
+                      colours["text"])
     return {**colours, **derived}
 
 
@@ -257,62 +258,26 @@ def contrast_checks(theme: dict[str, str]) -> list[ContrastCheck]:
     emitted = accessible_colours(theme)
     background, surface = stored["background"], stored["surface"]
     return [
-        ContrastCheck(
-            "text-background", str(_("Text on the page")), emitted["text"], background, TEXT_CONTRAST, stored["text"]
-        ),
-        ContrastCheck("text-surface", str(_("Text on cards")), emitted["text"], surface, TEXT_CONTRAST, stored["text"]),
-        ContrastCheck(
-            "muted-surface", str(_("Secondary text on cards")), emitted["muted-text"], surface, TEXT_CONTRAST
-        ),
-        ContrastCheck(
-            "on-primary",
-            str(_("Header text on the primary colour")),
-            emitted["on-primary"],
-            stored["primary"],
-            TEXT_CONTRAST,
-        ),
-        ContrastCheck(
-            "on-accent",
-            str(_("Button labels on the accent colour")),
-            emitted["on-accent"],
-            stored["accent"],
-            TEXT_CONTRAST,
-        ),
-        ContrastCheck(
-            "primary-background",
-            str(_("Links on the page")),
-            emitted["primary-text"],
-            background,
-            TEXT_CONTRAST,
-            stored["primary"],
-        ),
-        ContrastCheck(
-            "primary-surface",
-            str(_("Links on cards")),
-            emitted["primary-text"],
-            surface,
-            TEXT_CONTRAST,
-            stored["primary"],
-        ),
-        ContrastCheck(
-            "accent-background",
-            str(_("Prices on the page")),
-            emitted["accent-text"],
-            background,
-            TEXT_CONTRAST,
-            stored["accent"],
-        ),
-        ContrastCheck(
-            "accent-surface",
-            str(_("Prices on cards")),
-            emitted["accent-text"],
-            surface,
-            TEXT_CONTRAST,
-            stored["accent"],
-        ),
-        ContrastCheck(
-            "border-background", str(_("Outlines of fields and pills")), emitted["border"], background, UI_CONTRAST
-        ),
+        ContrastCheck("text-background", str(_("Text on the page")), emitted["text"], background, TEXT_CONTRAST,
+                      stored["text"]),
+        ContrastCheck("text-surface", str(_("Text on cards")), emitted["text"], surface, TEXT_CONTRAST,
+                      stored["text"]),
+        ContrastCheck("muted-surface", str(_("Secondary text on cards")), emitted["muted-text"], surface,
+                      TEXT_CONTRAST),
+        ContrastCheck("on-primary", str(_("Header text on the primary colour")), emitted["on-primary"],
+                      stored["primary"], TEXT_CONTRAST),
+        ContrastCheck("on-accent", str(_("Button labels on the accent colour")), emitted["on-accent"],
+                      stored["accent"], TEXT_CONTRAST),
+        ContrastCheck("primary-background", str(_("Links on the page")), emitted["primary-text"], background,
+                      TEXT_CONTRAST, stored["primary"]),
+        ContrastCheck("primary-surface", str(_("Links on cards")), emitted["primary-text"], surface,
+                      TEXT_CONTRAST, stored["primary"]),
+        ContrastCheck("accent-background", str(_("Prices on the page")), emitted["accent-text"], background,
+                      TEXT_CONTRAST, stored["accent"]),
+        ContrastCheck("accent-surface", str(_("Prices on cards")), emitted["accent-text"], surface,
+                      TEXT_CONTRAST, stored["accent"]),
+        ContrastCheck("border-background", str(_("Outlines of fields and pills")), emitted["border"], background,
+                      UI_CONTRAST),
     ]
 
 

@@ -74,10 +74,8 @@ def _decode_fully(file, position: int | None) -> None:
                 image.load()
     except (OSError, SyntaxError, ValueError):
         raise ValidationError(
-            _(
-                "The image is truncated or corrupt: its data ends early or is damaged. Export it again and upload "
-                "the new file."
-            ),
+            _("The image is truncated or corrupt: its data ends early or is damaged. Export it again and upload "
+              "the new file."),
             code="truncated_image",
         ) from None
     finally:

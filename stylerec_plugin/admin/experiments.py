@@ -126,7 +126,9 @@ class ExperimentAdmin(admin.ModelAdmin):
             experiment.save()
             started += 1
         if started:
-            self.message_user(request, ngettext("%d experiment started.", "%d experiments started.", started) % started)
+            self.message_user(
+                request, ngettext("%d experiment started.", "%d experiments started.", started) % started
+            )
 
     @admin.action(description=_("Stop the selected experiments"), permissions=["change"])
     def stop_experiments(self, request: HttpRequest, queryset) -> None:

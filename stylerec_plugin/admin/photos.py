@@ -26,10 +26,8 @@ class ProductMaskForm(forms.ModelForm):
     mask_upload = forms.FileField(
         label=_("upload a mask or a cut-out"),
         required=False,
-        help_text=_(
-            "A grey or black-and-white mask the size of the photo (white = product), or a PNG cut-out "
-            "with transparency. It replaces the computed mask and the product's variants are re-made."
-        ),
+        help_text=_("A grey or black-and-white mask the size of the photo (white = product), or a PNG cut-out "
+                    "with transparency. It replaces the computed mask and the product's variants are re-made."),
     )
 
     class Meta:
@@ -78,17 +76,8 @@ class WeakPhotoFilter(admin.SimpleListFilter):
 @admin.register(ProductPhoto)
 class ProductPhotoAdmin(ThumbnailMixin, admin.ModelAdmin):
     form = ProductMaskForm
-    list_display = [
-        "product",
-        "thumb",
-        "width",
-        "height",
-        "quality_score",
-        "is_weak",
-        "mask_summary",
-        "reasons",
-        "updated_at",
-    ]
+    list_display = ["product", "thumb", "width", "height", "quality_score", "is_weak", "mask_summary", "reasons",
+                    "updated_at"]
     list_filter = [WeakPhotoFilter]
     list_select_related = ["product"]
     search_fields = ["=product__pk", "source_name", "source_hash"]
@@ -111,12 +100,8 @@ class ProductPhotoAdmin(ThumbnailMixin, admin.ModelAdmin):
         count = store_uploaded_mask(obj, mask)
         self.message_user(
             request,
-            ngettext(
-                "The uploaded mask is the product's mask now; %d variant is being re-made.",
-                "The uploaded mask is the product's mask now; %d variants are being re-made.",
-                count,
-            )
-            % count,
+            ngettext("The uploaded mask is the product's mask now; %d variant is being re-made.",
+                     "The uploaded mask is the product's mask now; %d variants are being re-made.", count) % count,
             messages.SUCCESS,
         )
 

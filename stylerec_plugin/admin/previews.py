@@ -39,8 +39,7 @@ def start_previews(model_admin, request: HttpRequest, queryset):
     for style in inactive:
         samples = request_preview(style)
         model_admin.message_user(
-            request,
-            _("%(name)s: rendering %(n)d sample products.") % {"name": style.name, "n": len(samples)},
+            request, _("%(name)s: rendering %(n)d sample products.") % {"name": style.name, "n": len(samples)},
             messages.SUCCESS,
         )
     if len(inactive) == 1:

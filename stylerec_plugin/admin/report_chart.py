@@ -78,12 +78,8 @@ def chart_svg(report) -> SafeString:
         }
         # The scale follows the days with enough shoppers; the very wide bands of the first few
         # shoppers are clipped at the top instead of squashing the lines.
-        settled = [
-            high
-            for (_arm, _colour, points) in series
-            for p, (_low, high) in zip(points, bands[_arm.name], strict=True)
-            if p.exposed_shoppers >= SETTLED_SHOPPERS
-        ]
+        settled = [high for (_arm, _colour, points) in series for p, (_low, high) in zip(points, bands[_arm.name],
+                   strict=True) if p.exposed_shoppers >= SETTLED_SHOPPERS]
         rates = [p.rate(metric) or 0 for _arm, _colour, points in series for p in points]
         top = _nice_top(max(settled or [high for values in bands.values() for _low, high in values] + rates))
 
@@ -91,30 +87,22 @@ def chart_svg(report) -> SafeString:
             return TOP + inner_h * (1 - min(max(value, 0.0), top) / top)
 
         offset = panel * (PANEL_WIDTH + GAP)
-        group = [
-            f'<g transform="translate({offset},0)">',
-            f'<text x="{LEFT}" y="15" class="title">{escape(METRIC_LABELS[metric])}</text>',
-        ]
+        group = [f'<g transform="translate({offset},0)">',
+                 f'<text x="{LEFT}" y="15" class="title">{escape(METRIC_LABELS[metric])}</text>']
         for tick in range(6):
             value = top * tick / 5
-            group.append(
-                f'<line x1="{LEFT}" x2="{PANEL_WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" class="grid"/>'
-            )
-            group.append(
-                f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" class="tick" text-anchor="end">'
-                f"{_percent(value, top)}</text>"
-            )
+            group.append(f'<line x1="{LEFT}" x2="{PANEL_WIDTH - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+                         'class="grid"/>')
+            group.append(f'<text x="{LEFT - 6}" y="{y(value) + 4:.1f}" class="tick" text-anchor="end">'
+                         f"{_percent(value, top)}</text>")
         for label_day, anchor in ((first, "start"), (last, "end")):
-            group.append(
-                f'<text x="{x(label_day):.1f}" y="{PANEL_HEIGHT - 12}" class="tick" '
-                f'text-anchor="{anchor}">{label_day:%d %b}</text>'
-            )
+            group.append(f'<text x="{x(label_day):.1f}" y="{PANEL_HEIGHT - 12}" class="tick" '
+                         f'text-anchor="{anchor}">{label_day:%d %b}</text>')
         for arm, colour, points in series:
             band = bands[arm.name]
             upper = " ".join(f"{x(p.day):.1f},{y(high):.1f}" for p, (_low, high) in zip(points, band, strict=True))
-            lower = " ".join(
-                f"{x(p.day):.1f},{y(low):.1f}" for p, (low, _high) in reversed(list(zip(points, band, strict=True)))
-            )
+            lower = " ".join(f"{x(p.day):.1f},{y(low):.1f}"
+                             for p, (low, _high) in reversed(list(zip(points, band, strict=True))))
             line = " ".join(f"{x(p.day):.1f},{y(p.rate(metric) or 0):.1f}" for p in points)
             group.append(f'<polygon points="{upper} {lower}" fill="{colour}" fill-opacity="0.15"/>')
             group.append(f'<polyline points="{line}" fill="none" stroke="{colour}" stroke-width="2"/>')
@@ -122,7 +110,8 @@ def chart_svg(report) -> SafeString:
         parts.extend(group)
     width = len(METRICS) * PANEL_WIDTH + (len(METRICS) - 1) * GAP
     legend = "".join(
-        f'<li><span style="background:{colour}"></span>{escape(arm.name)}{" (control)" if arm.is_control else ""}</li>'
+        f'<li><span style="background:{colour}"></span>{escape(arm.name)}'
+        f'{" (control)" if arm.is_control else ""}</li>'
         for arm, colour, _points in series
     )
     svg = (

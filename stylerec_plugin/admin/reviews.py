@@ -39,16 +39,8 @@ class VariantReviewMixin:
         _("Gates and review"),
         {
             "fields": [
-                "colour_mean_de",
-                "colour_dominant_de",
-                "region_ssim",
-                "scene_change",
-                "mask_confidence",
-                "strength_override",
-                "review",
-                "reviewed_by",
-                "reviewed_at",
-                "review_source_hash",
+                "colour_mean_de", "colour_dominant_de", "region_ssim", "scene_change", "mask_confidence",
+                "strength_override", "review", "reviewed_by", "reviewed_at", "review_source_hash",
                 "review_style_version",
             ]
         },
@@ -71,10 +63,7 @@ class VariantReviewMixin:
         then product SSIM, scene change and the strength used."""
         second = format_html(
             '<span class="stylerec-quiet">SSIM {} · {} {} · s {}</span>',
-            _score(obj.region_ssim, 2),
-            _("scene"),
-            _score(obj.scene_change, 1),
-            _score(obj.strength_used, 2),
+            _score(obj.region_ssim, 2), _("scene"), _score(obj.scene_change, 1), _score(obj.strength_used, 2),
         )
         if obj.colour_mean_de is None:
             return format_html("ΔE —{}", second)
@@ -104,43 +93,29 @@ class VariantReviewMixin:
         skipped = queryset.count() - count
         self.message_user(
             request,
-            ngettext(
-                "%d rejected variant approved: shoppers see it.",
-                "%d rejected variants approved: shoppers see them.",
-                count,
-            )
-            % count,
+            ngettext("%d rejected variant approved: shoppers see it.",
+                     "%d rejected variants approved: shoppers see them.", count) % count,
             messages.SUCCESS,
         )
         if skipped:
-            self.message_user(
-                request,
-                _("%d selected were not rejected variants with a file; left alone.") % skipped,
-                messages.WARNING,
-            )
+            self.message_user(request, _("%d selected were not rejected variants with a file; left alone.") % skipped,
+                              messages.WARNING)
 
     @admin.action(description=_("Withdraw: never show the selected variants"), permissions=["review"])
     def withdraw(self, request, queryset: QuerySet) -> None:
         count = self._decide(request, queryset, Review.WITHDRAWN, (VariantStatus.READY, VariantStatus.REJECTED))
         self.message_user(
             request,
-            ngettext(
-                "%d variant withdrawn: shoppers see the original photo.",
-                "%d variants withdrawn: shoppers see the original photos.",
-                count,
-            )
-            % count,
+            ngettext("%d variant withdrawn: shoppers see the original photo.",
+                     "%d variants withdrawn: shoppers see the original photos.", count) % count,
             messages.SUCCESS,
         )
 
     @admin.action(description=_("Clear the review: the gates decide again"), permissions=["review"])
     def clear_review(self, request, queryset: QuerySet) -> None:
         count = queryset.exclude(review="").update(
-            review="",
-            reviewed_by=request.user.get_username()[:150],
-            reviewed_at=timezone.now(),
-            review_source_hash="",
-            review_style_version=None,
+            review="", reviewed_by=request.user.get_username()[:150], reviewed_at=timezone.now(),
+            review_source_hash="", review_style_version=None,
         )
         self.message_user(request, _("%d reviews cleared.") % count, messages.SUCCESS)
 
@@ -154,10 +129,8 @@ class VariantReviewMixin:
                 count = rerun_at_strength(queryset, form.cleaned_data["strength"])
                 self.message_user(
                     request,
-                    ngettext(
-                        "%(n)d variant queued at strength %(s).2f.", "%(n)d variants queued at strength %(s).2f.", count
-                    )
-                    % {"n": count, "s": form.cleaned_data["strength"]},
+                    ngettext("%(n)d variant queued at strength %(s).2f.", "%(n)d variants queued at strength %(s).2f.",
+                             count) % {"n": count, "s": form.cleaned_data["strength"]},
                     messages.SUCCESS,
                 )
                 return None

@@ -19,14 +19,8 @@ from ..themes import THEME_FIELDS, adjustments, contrast_checks, css_variables
 # The fields each kind of style uses; the form hides the others (all stay visible without JavaScript).
 _EVERY_KIND = ["render_mode", "colour_limit"]
 KIND_FIELDS: dict[str, list[str]] = {
-    StyleKind.REFERENCE: [
-        "reference_image",
-        "reference_preview",
-        "strength",
-        "preserve_colour",
-        "quality_floor",
-        *_EVERY_KIND,
-    ],
+    StyleKind.REFERENCE: ["reference_image", "reference_preview", "strength", "preserve_colour", "quality_floor",
+                          *_EVERY_KIND],
     StyleKind.PRESET: ["preset_weights", "strength", "preserve_colour", "quality_floor", *_EVERY_KIND],
     StyleKind.TONE: ["reference_image", "reference_preview", "strength", "quality_floor", *_EVERY_KIND],
     StyleKind.ENHANCE: ["strength", "quality_floor", *_EVERY_KIND],
@@ -69,9 +63,8 @@ class PresetGalleryWidget(forms.Textarea):
         except ValueError:
             weights = {}
         tiles, manifest = gallery_tiles()
-        context["tiles"] = [
-            {"index": tile.index, "url": tile.url, "weight": weights.get(str(tile.index), 0)} for tile in tiles
-        ]
+        context["tiles"] = [{"index": tile.index, "url": tile.url, "weight": weights.get(str(tile.index), 0)}
+                            for tile in tiles]
         context["gallery_sample"] = (manifest or {}).get("sample", "")
         context["has_gallery"] = manifest is not None
         return context
@@ -94,21 +87,9 @@ class StyleAdminForm(forms.ModelForm):
     class Meta:
         model = Style
         fields = [
-            "name",
-            "slug",
-            "description",
-            "kind",
-            "is_active",
-            "sort_order",
-            "reference_image",
-            "preset_weights",
-            "strength",
-            "preserve_colour",
-            "quality_floor",
-            "render_mode",
-            "colour_limit",
-            *(field for _key, field in THEME_FIELDS),
-            "theme_font",
+            "name", "slug", "description", "kind", "is_active", "sort_order", "reference_image", "preset_weights",
+            "strength", "preserve_colour", "quality_floor", "render_mode", "colour_limit",
+            *(field for _key, field in THEME_FIELDS), "theme_font",
         ]
         widgets = {
             **{field: ColourInput() for _key, field in THEME_FIELDS},
@@ -160,31 +141,15 @@ class StyleAdmin(admin.ModelAdmin):
     inlines = [StyleTranslationInline]
     change_form_template = "admin/stylerec_plugin/style/change_form.html"
     list_display = [
-        "name",
-        "reference_thumb",
-        "kind",
-        "mode",
-        "strength",
-        "palette",
-        "is_active",
-        "version",
-        "variant_counts",
-        "preview_link",
-        "sort_order",
+        "name", "reference_thumb", "kind", "mode", "strength", "palette", "is_active", "version", "variant_counts",
+        "preview_link", "sort_order"
     ]
     list_editable = ["is_active", "sort_order"]
     list_filter = ["kind", "render_mode", "is_active"]
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
-    readonly_fields = [
-        "reference_preview",
-        "palette",
-        "theme_preview",
-        "version",
-        "reference_hash",
-        "created_at",
-        "updated_at",
-    ]
+    readonly_fields = ["reference_preview", "palette", "theme_preview", "version", "reference_hash", "created_at",
+                       "updated_at"]
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "kind", "is_active", "sort_order"]}),
         (
@@ -248,11 +213,8 @@ class StyleAdmin(admin.ModelAdmin):
     @admin.display(description=_("render mode"), ordering="render_mode")
     def mode(self, obj: Style) -> str:
         if obj.is_artistic:
-            return format_html(
-                '<strong class="stylerec-warning" title="{}">⚠ {}</strong>',
-                ARTISTIC_WARNING % {"name": obj.name},
-                _("Artistic: recolours products"),
-            )
+            return format_html('<strong class="stylerec-warning" title="{}">⚠ {}</strong>',
+                               ARTISTIC_WARNING % {"name": obj.name}, _("Artistic: recolours products"))
         return _("Product-true")
 
     def get_urls(self):
@@ -294,21 +256,16 @@ class StyleAdmin(admin.ModelAdmin):
             if count:
                 url = reverse("admin:stylerec_plugin_restyledimage_changelist")
                 parts.append(
-                    format_html(
-                        '<a href="{}?style__id__exact={}&status__exact={}">{} {}</a>',
-                        url,
-                        obj.pk,
-                        status,
-                        count,
-                        status,
-                    )
+                    format_html('<a href="{}?style__id__exact={}&status__exact={}">{} {}</a>', url, obj.pk, status,
+                                count, status)
                 )
         return format_html_join(" · ", "{}", ((part,) for part in parts)) if parts else "—"
 
     def has_regenerate_variants_permission(self, request) -> bool:
         return request.user.has_perm("stylerec_plugin.change_style")
 
-    @admin.action(description=_("Regenerate all variants of the selected styles"), permissions=["regenerate_variants"])
+    @admin.action(description=_("Regenerate all variants of the selected styles"),
+                  permissions=["regenerate_variants"])
     def regenerate_variants(self, request, queryset) -> None:
         from ..restyling.jobs import queue_sync_style
 
@@ -321,8 +278,7 @@ class StyleAdmin(admin.ModelAdmin):
                 "Regenerating the variants of %d style; ready ones keep showing until replaced.",
                 "Regenerating the variants of %d styles; ready ones keep showing until replaced.",
                 len(styles),
-            )
-            % len(styles),
+            ) % len(styles),
             messages.SUCCESS,
         )
 
@@ -330,13 +286,17 @@ class StyleAdmin(admin.ModelAdmin):
     def reference_thumb(self, obj: Style) -> str:
         if not obj.reference_image:
             return "—"
-        return format_html('<img src="{}" alt="" style="height:40px;border-radius:3px">', obj.reference_image.url)
+        return format_html(
+            '<img src="{}" alt="" style="height:40px;border-radius:3px">', obj.reference_image.url
+        )
 
     @admin.display(description=_("reference preview"))
     def reference_preview(self, obj: Style) -> str:
         if not obj.reference_image:
             return "—"
-        return format_html('<img src="{}" alt="" style="max-height:240px;max-width:100%">', obj.reference_image.url)
+        return format_html(
+            '<img src="{}" alt="" style="max-height:240px;max-width:100%">', obj.reference_image.url
+        )
 
     @admin.display(description=_("preview and contrast"))
     def theme_preview(self, obj: Style) -> str:

@@ -154,10 +154,8 @@ class RestyledImageAdmin(VariantReviewMixin, ThumbnailMixin, admin.ModelAdmin):
         ] + super().get_urls()
 
     def changelist_view(self, request, extra_context=None):
-        extra = {
-            "stylerec_overview_url": reverse("admin:stylerec_plugin_overview"),
-            "stylerec_api_docs_url": _api_docs_url(),
-        }
+        extra = {"stylerec_overview_url": reverse("admin:stylerec_plugin_overview"),
+                 "stylerec_api_docs_url": _api_docs_url()}
         return super().changelist_view(request, {**extra, **(extra_context or {})})
 
     def thumbnail_source(self, obj: RestyledImage):
@@ -262,21 +260,14 @@ def overview_context() -> dict:
             value = getattr(style, key)
             totals[key] += value
             cells.append({"key": key, "count": value, "url": f"{changelist}?style__id__exact={style.pk}&{query}"})
-        rows.append(
-            {
-                "style": style,
-                "cells": cells,
-                "change_url": reverse("admin:stylerec_plugin_style_change", args=[style.pk]),
-            }
-        )
+        rows.append({"style": style, "cells": cells,
+                     "change_url": reverse("admin:stylerec_plugin_style_change", args=[style.pk])})
     photos = reverse("admin:stylerec_plugin_productphoto_changelist")
     return {
         "columns": [{"key": key, "label": label} for key, label, _query in OVERVIEW_COLUMNS],
         "rows": rows,
-        "totals": [
-            {"key": key, "count": totals[key], "url": f"{changelist}?{query}"}
-            for key, _label, query in OVERVIEW_COLUMNS
-        ],
+        "totals": [{"key": key, "count": totals[key], "url": f"{changelist}?{query}"}
+                   for key, _label, query in OVERVIEW_COLUMNS],
         "weak_photos": ProductPhoto.objects.filter(is_weak=True).count(),
         "weak_photos_url": f"{photos}?weak=weak",
         "unreadable_photos": ProductPhoto.objects.exclude(last_error="").count(),

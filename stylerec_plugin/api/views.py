@@ -80,7 +80,9 @@ def _preferences_payload(shopper) -> dict:
         "explicit": PreferenceItemSerializer(
             [p for p in prefs if p.source == PreferenceSource.EXPLICIT], many=True
         ).data,
-        "learned": PreferenceItemSerializer([p for p in prefs if p.source == PreferenceSource.LEARNED], many=True).data,
+        "learned": PreferenceItemSerializer(
+            [p for p in prefs if p.source == PreferenceSource.LEARNED], many=True
+        ).data,
     }
 
 
@@ -106,7 +108,9 @@ class MyPreferencesView(PluginSchema, RejectNulBytes, PublicReads, APIView):
     def get(self, request):
         shopper = request_shopper(request)
         if shopper is None:
-            return Response({"personalisation_enabled": True, "style": None, "explicit": [], "learned": []})
+            return Response(
+                {"personalisation_enabled": True, "style": None, "explicit": [], "learned": []}
+            )
         return Response(_preferences_payload(shopper))
 
     @describe(request=MyPreferencesSerializer, responses={200: _PREFERENCES_RESPONSE, **error_responses(400, 403)})
@@ -201,7 +205,9 @@ class EventView(PluginSchema, RejectNulBytes, APIView):
     # A guest's first event makes them a shopper (GUEST_IDENTITY): no session needed first.
     create_shopper_for_writes = True
 
-    @describe(request=InteractionSerializer, responses={201: InteractionSerializer, **error_responses(400, 403, 429)})
+    @describe(
+        request=InteractionSerializer, responses={201: InteractionSerializer, **error_responses(400, 403, 429)}
+    )
     def post(self, request):
         serializer = InteractionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)

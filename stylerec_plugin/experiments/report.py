@@ -175,7 +175,9 @@ def build_report(experiment: Experiment, *, alpha: float = stats.ALPHA, mde: flo
 def _first_events(experiment: Experiment, arms) -> tuple[dict, dict]:
     """Each arm's shoppers with their first exposure, and the first outcome times per (arm, metric)."""
     # First exposure per shopper (a shopper is in one arm) and first outcome per shopper and kind.
-    first_seen = list(experiment.exposures.values("arm_id", "shopper_key").annotate(first=Min("created_at")).order_by())
+    first_seen = list(
+        experiment.exposures.values("arm_id", "shopper_key").annotate(first=Min("created_at")).order_by()
+    )
     first_outcome = list(
         experiment.outcomes.values("arm_id", "kind", "shopper_key").annotate(first=Min("created_at")).order_by()
     )

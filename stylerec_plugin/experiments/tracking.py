@@ -24,7 +24,9 @@ OUTCOME_FOR_INTERACTION = {"click": "click", "view": "click", "cart": "cart", "p
 EXPOSURES_SEARCHED = 200
 
 
-def record_exposure(shopper: Shopper | None, treatment: Treatment, product_ids: Iterable[int], surface: str) -> None:
+def record_exposure(
+    shopper: Shopper | None, treatment: Treatment, product_ids: Iterable[int], surface: str
+) -> None:
     """Remember that ``product_ids`` were shown to an enrolled shopper on ``surface``.
 
     Does nothing for shoppers who are not enrolled. Never raises for a storage problem: an

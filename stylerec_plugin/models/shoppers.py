@@ -48,7 +48,9 @@ class StylePreference(models.Model):
         on_delete=models.CASCADE,
         related_name="stylerec_preferences",
     )
-    style = models.ForeignKey("stylerec_plugin.Style", on_delete=models.CASCADE, related_name="preferences")
+    style = models.ForeignKey(
+        "stylerec_plugin.Style", on_delete=models.CASCADE, related_name="preferences"
+    )
     weight = models.FloatField(_("weight"), default=1.0)
     source = models.CharField(
         _("source"), max_length=16, choices=PreferenceSource.choices, default=PreferenceSource.EXPLICIT
@@ -59,7 +61,9 @@ class StylePreference(models.Model):
         verbose_name = _("style preference")
         verbose_name_plural = _("style preferences")
         constraints = [
-            models.UniqueConstraint(fields=["shopper_key", "style", "source"], name="stylerec_one_preference"),
+            models.UniqueConstraint(
+                fields=["shopper_key", "style", "source"], name="stylerec_one_preference"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -83,7 +87,9 @@ class Interaction(models.Model):
         on_delete=models.CASCADE,
         related_name="stylerec_interactions",
     )
-    product = models.ForeignKey(product_model_label(), on_delete=models.CASCADE, related_name="stylerec_interactions")
+    product = models.ForeignKey(
+        product_model_label(), on_delete=models.CASCADE, related_name="stylerec_interactions"
+    )
     kind = models.CharField(_("kind"), max_length=16, choices=InteractionKind.choices)
     value = models.FloatField(_("rating value"), null=True, blank=True)
     style = models.ForeignKey(

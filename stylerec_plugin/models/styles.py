@@ -32,7 +32,9 @@ class StyleKind(models.TextChoices):
 
 
 def _colour_field(default: str, label: str) -> models.CharField:
-    return models.CharField(_(label), max_length=7, default=default, validators=[validate_hex_colour])
+    return models.CharField(
+        _(label), max_length=7, default=default, validators=[validate_hex_colour]
+    )
 
 
 class Style(models.Model):
@@ -96,9 +98,7 @@ class Style(models.Model):
     )
     is_active = models.BooleanField(_("active"), default=True)
     version = models.PositiveIntegerField(
-        _("version"),
-        default=1,
-        editable=False,
+        _("version"), default=1, editable=False,
         help_text=_("Increases whenever something that changes the output changes."),
     )
     output_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -129,6 +129,7 @@ class Style(models.Model):
         self.output_fingerprint = fingerprint
         super().save(*args, **kwargs)
         self._loaded_reference_name = self.reference_image.name if self.reference_image else None
+
 
     @classmethod
     def from_db(cls, db, field_names, values):
@@ -246,7 +247,6 @@ class Style(models.Model):
             payload["colour_limit"] = round(float(self.colour_limit), 2)
         return hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
 
-
 class StyleTranslation(models.Model):
     """A style's name and description in one language, for shoppers (the admin enters them inline).
 
@@ -254,7 +254,8 @@ class StyleTranslation(models.Model):
     translation falls back to the style's own text.
     """
 
-    style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="translations", verbose_name=_("style"))
+    style = models.ForeignKey(Style, on_delete=models.CASCADE, related_name="translations",
+                              verbose_name=_("style"))
     language = models.CharField(_("language"), max_length=15)
     name = models.CharField(_("name"), max_length=80)
     description = models.TextField(_("description"), blank=True)
@@ -276,10 +277,8 @@ class StyleTranslation(models.Model):
         self.language = (self.language or "").lower()
         if self.language not in codes:
             raise ValidationError(
-                {
-                    "language": _("%(code)s is not one of this site's languages (settings.LANGUAGES).")
-                    % {"code": self.language}
-                }
+                {"language": _("%(code)s is not one of this site's languages (settings.LANGUAGES).")
+                 % {"code": self.language}}
             )
 
 

@@ -159,9 +159,8 @@ class ProductPhoto(models.Model):
     last_error = models.TextField(blank=True)
     # The product region: a grey PNG (white = product) stored through the variants' storage,
     # never next to or over the original; ``mask_source_hash`` is the photo it was made for.
-    mask = models.FileField(
-        _("product mask"), storage=variant_storage, upload_to=mask_upload_to, max_length=255, blank=True
-    )
+    mask = models.FileField(_("product mask"), storage=variant_storage, upload_to=mask_upload_to,
+                            max_length=255, blank=True)
     mask_confidence = models.FloatField(_("mask confidence"), null=True, blank=True)
     mask_method = models.CharField(_("mask method"), max_length=64, blank=True)
     mask_source_hash = models.CharField(max_length=64, blank=True)

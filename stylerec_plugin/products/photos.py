@@ -184,7 +184,7 @@ def resolve_gallery(product_model: type[models.Model]) -> GalleryConfig:
             raise AdapterSettingError(
                 "PRODUCT_IMAGE_FK",
                 f"{label} has {len(candidates) or 'no'} foreign keys to {product_model._meta.label}"
-                f"{' (' + ', '.join(candidates) + ')' if candidates else ''}; set STYLEREC['PRODUCT_IMAGE_FK']",
+                f"{' (' + ', '.join(candidates) + ')' if candidates else ''}; set STYLEREC['PRODUCT_IMAGE_FK']"
             )
         fk_name = candidates[0]
     try:

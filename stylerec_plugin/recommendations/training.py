@@ -353,3 +353,4 @@ def enqueue_training(algorithm: str | None = None) -> str | None:
     if algorithm:
         return enqueue(TRAIN_JOB, algorithm)
     return enqueue(TRAIN_JOB)
+

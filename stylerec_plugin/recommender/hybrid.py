@@ -329,15 +329,8 @@ class HybridRecommender:
                         continue
                     before = best.get(part)
                     fitted = self._validate_part(
-                        part,
-                        rounds,
-                        reports[part],
-                        estimates.get(part),
-                        fit_share,
-                        deadline - committed,
-                        say,
-                        first=first,
-                        fitted=before,
+                        part, rounds, reports[part], estimates.get(part), fit_share, deadline - committed, say,
+                        first=first, fitted=before,
                     )
                     if fitted is not None and fitted is not before:
                         best[part] = fitted

@@ -80,7 +80,8 @@ def analyse_photo(product_pk: int, data: bytes, digest: str, name: str) -> Produ
         too_thin = _too_thin(loaded, name)
         if too_thin:
             # Planning fails this photo's rows at once with the reason; nothing is rendered.
-            fields.update(style_vector=None, quality_score=None, quality_reasons=[], is_weak=False, last_error=too_thin)
+            fields.update(style_vector=None, quality_score=None, quality_reasons=[], is_weak=False,
+                          last_error=too_thin)
             return _save_analysis(product_pk, fields, loaded)
         fields.update(quality_fields(loaded))
         fields["original_copies"] = save_original_copies(product_pk, loaded.to_pil(), digest)

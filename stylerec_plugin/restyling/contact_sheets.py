@@ -77,12 +77,8 @@ def write_sheet(report: StyleQuality, folder: Path, *, include_hidden: bool = Fa
         "white",
     )
     draw = ImageDraw.Draw(sheet)
-    draw.text(
-        (GAP, 8),
-        f"{report.name} ({report.kind}, {report.render_mode}): original | shown variant",
-        fill="black",
-        font=font,
-    )
+    draw.text((GAP, 8), f"{report.name} ({report.kind}, {report.render_mode}): original | shown variant", fill="black",
+              font=font)
     for index, row in enumerate(rows):
         x = GAP + (index % PAIRS_PER_ROW) * (pair_width + GAP * 2)
         y = header + (index // PAIRS_PER_ROW) * (CELL + CAPTION + GAP * 2)

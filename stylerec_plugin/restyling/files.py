@@ -53,10 +53,8 @@ def schedule_file_deletion(names: Iterable[str], using: str | None = None) -> No
         delete_unreferenced_files(sorted(names))
         return
     batch = getattr(connection, "_stylerec_delete_batch", None)
-    registered = (
-        batch is not None
-        and not batch.done
-        and any(callback == batch.run for _sids, callback, _robust in connection.run_on_commit)
+    registered = batch is not None and not batch.done and any(
+        callback == batch.run for _sids, callback, _robust in connection.run_on_commit
     )
     if not registered:
         batch = _DeleteBatch()

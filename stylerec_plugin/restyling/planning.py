@@ -150,15 +150,8 @@ def _carry_reviews(style: Style, new_rows: list[RestyledImage]) -> None:
         .exclude(review="")
         .exclude(pk__in=list(wanted.values()))
         .order_by("-reviewed_at")  # the latest decision wins
-        .values(
-            "product_id",
-            "source_hash",
-            "review",
-            "reviewed_by",
-            "reviewed_at",
-            "review_source_hash",
-            "review_style_version",
-        )
+        .values("product_id", "source_hash", "review", "reviewed_by", "reviewed_at", "review_source_hash",
+                "review_style_version")
     )
     for decision in reviewed:
         pk = wanted.get((decision.pop("product_id"), decision.pop("source_hash")))

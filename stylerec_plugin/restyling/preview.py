@@ -83,4 +83,8 @@ def preview_rows(style: Style) -> list[dict[str, Any]]:
             source_hash=F("product__stylerec_photo__source_hash"),
         )
     }
-    return [{"product": products[pk], "variant": rows.get(pk)} for pk in samples if pk in products]
+    return [
+        {"product": products[pk], "variant": rows.get(pk)}
+        for pk in samples
+        if pk in products
+    ]

@@ -111,7 +111,10 @@ def style_saved(sender, instance: Style, created: bool, raw: bool = False, **kwa
         return
     before = getattr(instance, "_stylerec_before", None)
     changed = (
-        created or before is None or before["version"] != instance.version or before["is_active"] != instance.is_active
+        created
+        or before is None
+        or before["version"] != instance.version
+        or before["is_active"] != instance.is_active
     )
     if changed:
         _queue(queue_sync_style, instance.pk)

@@ -137,8 +137,8 @@ def death_reason(row: RestyledImage, now=None) -> str | None:
 def held_rows():
     """Rows a job holds: ``running`` ones, and finished (``ready`` or ``rejected``) ones claimed
     by a regenerate that has not finished (claimed after the row's last render finished)."""
-    regenerating = (
-        Q(status__in=TERMINAL) & ~Q(job_id="") & (Q(finished_at__isnull=True) | Q(started_at__gt=F("finished_at")))
+    regenerating = Q(status__in=TERMINAL) & ~Q(job_id="") & (
+        Q(finished_at__isnull=True) | Q(started_at__gt=F("finished_at"))
     )
     return RestyledImage.objects.filter(Q(status=VariantStatus.RUNNING) | regenerating)
 

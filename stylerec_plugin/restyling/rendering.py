@@ -213,14 +213,8 @@ def _render_style(style_rows: list[RestyledImage], token: str, stylizer, summary
 
 
 def _render_group(
-    rows: list[RestyledImage],
-    style: Style,
-    override: float | None,
-    products: dict,
-    token: str,
-    stylizer,
-    summary: dict,
-    done: set[int],
+    rows: list[RestyledImage], style: Style, override: float | None, products: dict, token: str, stylizer,
+    summary: dict, done: set[int],
 ) -> None:
     """One engine batch: the rows' photos with their stored masks, at the style's (or the chosen) strength."""
     from ..engine import ImageInputError

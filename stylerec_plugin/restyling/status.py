@@ -54,19 +54,8 @@ def best_variant_rows(product_ids: Iterable[Any], styles: Sequence[Style]) -> di
         RestyledImage.objects.filter(product_id__in=list(product_ids), style_id__in=[s.pk for s in styles])
         .annotate(shown=ExpressionWrapper(shown_condition(), output_field=BooleanField()))
         .order_by("-style_version", "-pk")
-        .values(
-            "product_id",
-            "style_id",
-            "status",
-            "image",
-            "width",
-            "height",
-            "style_version",
-            "shown",
-            "review",
-            "last_error",
-            *GATE_FIELDS,
-        )
+        .values("product_id", "style_id", "status", "image", "width", "height", "style_version", "shown",
+                "review", "last_error", *GATE_FIELDS)
     )
     best: dict[tuple[Any, int], dict[str, Any]] = {}
     for row in rows:

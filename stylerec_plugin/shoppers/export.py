@@ -50,16 +50,12 @@ def explanation() -> list[str]:
     return [
         _("This file holds everything this shop's style and recommendation feature stores about you."),
         _("“your_styles” are the picture styles you chose, or that we guessed from what you did."),
-        _(
-            "“your_activity” is what you looked at, put in your cart, bought or rated, newest first, "
-            "and whether the photo was shown in a style or as the original."
-        ),
+        _("“your_activity” is what you looked at, put in your cart, bought or rated, newest first, "
+          "and whether the photo was shown in a style or as the original."),
         _("“experiments” are tests of the shop you took part in, and the group you were in."),
         _("“all_records” repeats every stored row as it is kept, for completeness."),
-        _(
-            "You can delete all of it on the “Your data” page; orders and your account belong to the shop "
-            "and are not part of this file."
-        ),
+        _("You can delete all of it on the “Your data” page; orders and your account belong to the shop "
+          "and are not part of this file."),
     ]
 
 
@@ -70,9 +66,9 @@ def _style_names(style_ids: set[int]) -> dict[int, str]:
 
 def _styles(shopper: Shopper) -> list[dict[str, Any]]:
     prefs = list(
-        StylePreference.objects.filter(shopper_key=shopper.key)
-        .order_by("source", "-weight")
-        .values("style_id", "source", "weight", "updated_at")
+        StylePreference.objects.filter(shopper_key=shopper.key).order_by("source", "-weight").values(
+            "style_id", "source", "weight", "updated_at"
+        )
     )
     names = _style_names({row["style_id"] for row in prefs})
     explicit = [row for row in prefs if row["source"] == PreferenceSource.EXPLICIT]
@@ -82,21 +78,16 @@ def _styles(shopper: Shopper) -> list[dict[str, Any]]:
             how = _("Your chosen style") if row is explicit[0] else _("A style you like")
         else:
             how = _("Guessed from what you did")
-        out.append(
-            {
-                "style": names.get(row["style_id"], _("a style that was removed")),
-                "how": how,
-                "since": when(row["updated_at"]),
-            }
-        )
+        out.append({"style": names.get(row["style_id"], _("a style that was removed")), "how": how,
+                    "since": when(row["updated_at"])})
     return out
 
 
 def _activity(shopper: Shopper) -> list[dict[str, Any]]:
     rows = list(
-        Interaction.objects.filter(shopper_key=shopper.key)
-        .order_by("-created_at", "-pk")
-        .values("product_id", "kind", "value", "style_id", "created_at")
+        Interaction.objects.filter(shopper_key=shopper.key).order_by("-created_at", "-pk").values(
+            "product_id", "kind", "value", "style_id", "created_at"
+        )
     )
     adapter = get_product_adapter()
     products = adapter.in_bulk({row["product_id"] for row in rows})
@@ -121,7 +112,9 @@ def _activity(shopper: Shopper) -> list[dict[str, Any]]:
 
 
 def _experiments(shopper: Shopper) -> list[dict[str, Any]]:
-    shown = Counter(ExperimentExposure.objects.filter(shopper_key=shopper.key).values_list("experiment_id", flat=True))
+    shown = Counter(
+        ExperimentExposure.objects.filter(shopper_key=shopper.key).values_list("experiment_id", flat=True)
+    )
     assignments = ExperimentAssignment.objects.filter(shopper_key=shopper.key).select_related("experiment", "arm")
     return [
         {

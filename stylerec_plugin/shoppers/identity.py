@@ -115,7 +115,9 @@ def personalisation_enabled(shopper: Shopper | None) -> bool:
     from ..models import ShopperProfile
 
     enabled = (
-        ShopperProfile.objects.filter(shopper_key=shopper.key).values_list("personalisation_enabled", flat=True).first()
+        ShopperProfile.objects.filter(shopper_key=shopper.key)
+        .values_list("personalisation_enabled", flat=True)
+        .first()
     )
     return True if enabled is None else enabled
 
@@ -172,8 +174,12 @@ def merge_shoppers(source_key: str, target: Shopper) -> None:
     if source_key == target.key:
         return
     with transaction.atomic():
-        Interaction.objects.filter(shopper_key=source_key).update(shopper_key=target.key, user_id=target.user_id)
-        existing = set(StylePreference.objects.filter(shopper_key=target.key).values_list("style_id", "source"))
+        Interaction.objects.filter(shopper_key=source_key).update(
+            shopper_key=target.key, user_id=target.user_id
+        )
+        existing = set(
+            StylePreference.objects.filter(shopper_key=target.key).values_list("style_id", "source")
+        )
         for pref in StylePreference.objects.filter(shopper_key=source_key):
             if (pref.style_id, pref.source) in existing:
                 pref.delete()

@@ -265,34 +265,18 @@ def facts_and_variants(
         "pk",
         "original_copies",
     )
-    variant_rows = RestyledImage.objects.filter(
-        shown_condition(), product_id__in=product_ids, style_id__in=[s.pk for s in styles]
-    ).values_list(
-        "product_id",
-        "style_id",
-        "image",
-        "width",
-        "height",
-        "style_version",
-        "source_hash",
-        "finished_at",
-        "pk",
-        "rendition_widths",
+    variant_rows = (
+        RestyledImage.objects.filter(
+            shown_condition(), product_id__in=product_ids, style_id__in=[s.pk for s in styles]
+        )
+        .values_list("product_id", "style_id", "image", "width", "height", "style_version", "source_hash",
+                     "finished_at", "pk", "rendition_widths")
     )
     facts: dict[int, PhotoFacts] = {}
     candidates = []
-    for (
-        product_id,
-        style_id,
-        name,
-        width,
-        height,
-        version,
-        source_hash,
-        finished_at,
-        pk,
-        renditions,
-    ) in facts_rows.union(variant_rows, all=True):
+    for product_id, style_id, name, width, height, version, source_hash, finished_at, pk, renditions in (
+        facts_rows.union(variant_rows, all=True)
+    ):
         if style_id is None:
             facts[product_id] = PhotoFacts(width, height, source_hash or "", renditions or {})
         else:
@@ -306,7 +290,9 @@ def facts_and_variants(
         known = facts.get(product_id)
         if known is not None and known.source_hash and known.source_hash != source_hash:
             continue  # made from an older photo
-        variants.setdefault((product_id, style_id), VariantFile(name, width, height, version, tuple(renditions or ())))
+        variants.setdefault(
+            (product_id, style_id), VariantFile(name, width, height, version, tuple(renditions or ()))
+        )
     return facts, variants
 
 

@@ -225,5 +225,7 @@ def stylerec_original_link(product: Any, text: str = "", css_class: str = "") ->
     if not photo.url:
         return mark_safe("")
     return mark_safe(  # noqa: S308 - the template autoescapes its own output
-        render_to_string("stylerec/original_link.html", {"photo": photo, "text": text, "css_class": css_class})
+        render_to_string(
+            "stylerec/original_link.html", {"photo": photo, "text": text, "css_class": css_class}
+        )
     )

@@ -104,10 +104,8 @@ def test_an_admins_mask_wins_and_remakes_the_products_variants(
     assert variant.attempts == 2 and variant.mask_confidence == 1.0
 
     # Analysing the same photo again keeps the admin's mask; a new photo does not.
-    admin_client.post(
-        reverse("admin:stylerec_plugin_productphoto_changelist"),
-        {"action": "reanalyse", "_selected_action": [photo.pk]},
-    )
+    admin_client.post(reverse("admin:stylerec_plugin_productphoto_changelist"),
+                      {"action": "reanalyse", "_selected_action": [photo.pk]})
     run_worker()
     assert ProductPhoto.objects.get(pk=photo.pk).mask_uploaded
     uploaded = photo.mask.name

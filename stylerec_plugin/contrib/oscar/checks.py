@@ -37,7 +37,7 @@ def check_oscar_templates(app_configs=None, **kwargs) -> list:
                 f"Oscar's {name} shows no StyleRec photo: shoppers see the original photos there.",
                 hint=(
                     "List 'stylerec_plugin.contrib.oscar' before Oscar's apps in INSTALLED_APPS, or in your own"
-                    f' override of {name} use {{% include "{snippet}" %}} (see the README\'s Oscar section).'
+                    f" override of {name} use {{% include \"{snippet}\" %}} (see the README's Oscar section)."
                 ),
                 id=check_id,
             )

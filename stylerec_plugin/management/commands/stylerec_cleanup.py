@@ -115,7 +115,11 @@ class Command(BaseCommand):
     def _recover(self, dry: bool) -> str:
         """Rows stuck running after their job died: re-queued or failed (counted only on --dry-run)."""
         if dry:
-            stuck = [row.pk for row in held_rows() if death_reason(row) is not None]
+            stuck = [
+                row.pk
+                for row in held_rows()
+                if death_reason(row) is not None
+            ]
             return f"Would recover {len(stuck)} variants stuck running after their job died."
         recovery = recover_stuck_variants()
         return (

@@ -52,11 +52,11 @@ class Command(BaseCommand):
     def add_arguments(self, parser) -> None:
         parser.add_argument("--photo", help="the sample photo (default: the best-scored analysed product photo)")
         parser.add_argument("--force", action="store_true", help="render again even when the gallery is current")
-        parser.add_argument(
-            "--size", type=int, default=WORKING_SIDE, help=f"long edge the network runs at (default {WORKING_SIDE})"
-        )
+        parser.add_argument("--size", type=int, default=WORKING_SIDE,
+                            help=f"long edge the network runs at (default {WORKING_SIDE})")
 
-    def handle(self, *args, photo: str | None = None, force: bool = False, size: int = WORKING_SIDE, **options) -> None:
+    def handle(self, *args, photo: str | None = None, force: bool = False, size: int = WORKING_SIDE,
+               **options) -> None:
         try:
             from ...engine.images import load_image
             from ...engine.stylizer import ENGINE_VERSIONS, StyleSpec, Stylizer

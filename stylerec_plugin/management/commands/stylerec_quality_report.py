@@ -34,21 +34,11 @@ class Command(BaseCommand):
         parser.add_argument("--style", action="append", default=[], help="only this style slug (repeatable)")
         parser.add_argument("--json", action="store_true", help="print JSON instead of a table")
         parser.add_argument("--sheets", metavar="DIR", help="write one contact sheet PNG per style into DIR")
-        parser.add_argument(
-            "--include-hidden",
-            action="store_true",
-            help="sheets also show rejected and withdrawn variants (captioned in red)",
-        )
+        parser.add_argument("--include-hidden", action="store_true",
+                            help="sheets also show rejected and withdrawn variants (captioned in red)")
 
-    def handle(
-        self,
-        *args,
-        style: list[str],
-        json: bool = False,
-        sheets: str | None = None,
-        include_hidden: bool = False,
-        **options,
-    ) -> None:
+    def handle(self, *args, style: list[str], json: bool = False, sheets: str | None = None,
+               include_hidden: bool = False, **options) -> None:
         styles = list(Style.objects.filter(is_active=True, **({"slug__in": style} if style else {})))
         reports, floor = quality_report(styles)
         if json:
@@ -64,10 +54,8 @@ class Command(BaseCommand):
 
     def _table(self, reports, floor) -> None:
         out = self.stdout.write
-        out(
-            f"{'style':<22} {'mode':<12} {'shown':>5} {'rej':>4} {'fail':>4} {'wait':>4} {'within':>7} "
-            f"{'maxΔE':>6} {'maxdom':>6} {'styled':>7} {'mask':>5} {'rej%':>6}"
-        )
+        out(f"{'style':<22} {'mode':<12} {'shown':>5} {'rej':>4} {'fail':>4} {'wait':>4} {'within':>7} "
+            f"{'maxΔE':>6} {'maxdom':>6} {'styled':>7} {'mask':>5} {'rej%':>6}")
         for r in reports:
             out(
                 f"{r.style[:22]:<22} {r.render_mode[:12]:<12} {r.shown:>5} {r.rejected:>4} {r.failed:>4} "
@@ -76,19 +64,11 @@ class Command(BaseCommand):
                 f"{_num(r.mean_mask_confidence, 2):>5} {_pct(r.rejected_share):>6}"
             )
         out("within: shown variants whose product's mean colour moved at most the style's colour limit (ΔE CIE76).")
-        out(
-            f"styled: shown variants whose scene change is at least {floor if floor is not None else '(unknown)'}"
-            " (the engine's visibly-styled floor). rej%: rejected or withdrawn of the finished pairs."
-        )
+        out(f"styled: shown variants whose scene change is at least {floor if floor is not None else '(unknown)'}"
+            " (the engine's visibly-styled floor). rej%: rejected or withdrawn of the finished pairs.")
         if any(r.withdrawn or r.approved for r in reports):
-            out(
-                "Admin reviews: "
-                + ", ".join(
-                    f"{r.style} {r.approved} approved/{r.withdrawn} withdrawn"
-                    for r in reports
-                    if r.withdrawn or r.approved
-                )
-            )
+            out("Admin reviews: " + ", ".join(f"{r.style} {r.approved} approved/{r.withdrawn} withdrawn"
+                                             for r in reports if r.withdrawn or r.approved))
 
 
 def _dumps(data) -> str:

@@ -80,11 +80,7 @@ class Command(BaseCommand):
             "from this shop's own rendering times.",
         )
         parser.add_argument(
-            "--workers",
-            type=int,
-            nargs="+",
-            default=[1, 2, 4, 8],
-            metavar="N",
+            "--workers", type=int, nargs="+", default=[1, 2, 4, 8], metavar="N",
             help="Worker counts for --estimate (default 1 2 4 8).",
         )
 
@@ -246,10 +242,8 @@ class Command(BaseCommand):
                 for seconds, _variants, _jobs in rates.values()
             )
             out(f"{count:>8}{cells}")
-        out(
-            "N workers are assumed to scale linearly: one CPU worker per core (OMP_NUM_THREADS=1), "
-            "one GPU worker per GPU; 2 CPU workers measured 1.93x one on 2 cores (docs/benchmarks.md)."
-        )
+        out("N workers are assumed to scale linearly: one CPU worker per core (OMP_NUM_THREADS=1), "
+            "one GPU worker per GPU; 2 CPU workers measured 1.93x one on 2 cores (docs/benchmarks.md).")
 
     def _styles(self, slugs: list[str]) -> list[Style]:
         if not slugs:

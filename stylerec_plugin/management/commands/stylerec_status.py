@@ -50,10 +50,8 @@ class Command(BaseCommand):
         out("-" * len(header))
         out(f"{'total':<36}" + " ".join(f"{totals.get(s, 0):>8}" for s in STATUSES))
         out("")
-        out(
-            f"Oldest pending: {_age(report['oldest_pending_seconds'])}; "
-            f"oldest running: {_age(report['oldest_running_seconds'])}"
-        )
+        out(f"Oldest pending: {_age(report['oldest_pending_seconds'])}; "
+            f"oldest running: {_age(report['oldest_running_seconds'])}")
         queue = report["queue"]
         if queue.get("redis"):
             out(
