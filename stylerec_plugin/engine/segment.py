@@ -148,7 +148,7 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
     scale = min(1.0, WORK_SIDE / max(height, width))
     work_shape = (max(8, round(height * scale)), max(8, round(width * scale)))
     small = _resize(rgb, work_shape)
-    hard, confidence = _segment_small(small)
+    hard, confidence, lightness = _segment_small(small)
     method = "grabcut"
     if confidence < LOW_CONFIDENCE:
         # The border is no background model (a room, a desk, a lit stage): ask GrabCut for the
@@ -156,14 +156,14 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
         scene = _scene_cut(rgb, hard)
         if scene is not None:
             hard, confidence, method = scene[0], scene[1], "grabcut-scene"
-    elif (black := _border_lightness(small)) < _LOW_KEY_L:
+    elif (black := _border_median(lightness)) < _LOW_KEY_L:
         # Black low-key: only the lit or coloured parts of a dark product (the fans of a black
         # PC case, the coloured keys of a keyboard) clear the border model's margin, and the
         # dark rest would take the style, which paints the black light. So the mask takes in
         # everything visibly above the black that touches the product: more of the product
         # keeps its colours, none is given away. (Adding the subject cut here as well was
         # tried: it left dark blobs of background around small products.)
-        lit = _lit_and_touching(small, hard, black)
+        lit = _lit_and_touching(lightness, hard, black)
         if (lit & ~hard).any():
             hard, method = hard | lit, "grabcut+lit"
     soft = _feather(_resize(hard.astype(np.float32), (height, width)), sigma=max(0.6, _FEATHER * max(height, width)))
@@ -228,17 +228,15 @@ def _scene_cut(rgb: np.ndarray, border_mask: np.ndarray) -> tuple[np.ndarray, fl
     return grown, confidence
 
 
-def _lit_and_touching(rgb: np.ndarray, mask: np.ndarray, black: float) -> np.ndarray:
-    """Pixels visibly lighter than a low-key photo's black, in pieces that touch ``mask``.
+def _lit_and_touching(lightness: np.ndarray, mask: np.ndarray, black: float) -> np.ndarray:
+    """Pixels visibly lighter (CIELAB L*) than a low-key photo's black, in pieces that touch ``mask``.
 
     A lit floor, a reflection or a lit wall beside the product comes too: it then keeps its
     own colours rather than the style's (less styled, never a product recoloured). Cutting
     them off at the mask's convex hull or box was tried: it left a PC case's dark side
     panel to the style, and a box edge across a lit wall.
     """
-    from skimage.color import rgb2lab
-
-    lit = rgb2lab(np.clip(rgb, 0.0, 1.0))[..., 0] > black + _LIT_MARGIN
+    lit = lightness > black + _LIT_MARGIN
     lit = ndimage.binary_fill_holes(ndimage.binary_closing(lit, iterations=2))
     pieces, count = ndimage.label(lit)
     if count == 0 or not mask.any():
@@ -248,20 +246,11 @@ def _lit_and_touching(rgb: np.ndarray, mask: np.ndarray, black: float) -> np.nda
     return np.isin(pieces, touching[touching > 0])
 
 
-def _border_lightness(rgb: np.ndarray) -> float:
-    """Median CIELAB lightness of the frame's outer 3 %."""
-    from skimage.color import rgb2lab
-
-    strip = max(2, round(0.03 * min(rgb.shape[:2])))
-    ring = np.concatenate(
-        [
-            rgb[:strip].reshape(-1, 3),
-            rgb[-strip:].reshape(-1, 3),
-            rgb[:, :strip].reshape(-1, 3),
-            rgb[:, -strip:].reshape(-1, 3),
-        ]
-    )
-    return float(np.median(rgb2lab(np.clip(ring[None], 0.0, 1.0))[0, :, 0]))
+def _border_median(values: np.ndarray) -> float:
+    """Median of ``values`` over the frame's four outer 3 % strips (corners in two of them)."""
+    strip = max(2, round(0.03 * min(values.shape[:2])))
+    strips = [values[:strip], values[-strip:], values[:, :strip], values[:, -strip:]]
+    return float(np.median(np.concatenate([part.ravel() for part in strips])))
 
 
 def _is_cutout(alpha: np.ndarray) -> bool:
@@ -270,11 +259,13 @@ def _is_cutout(alpha: np.ndarray) -> bool:
     return 0.02 <= transparent <= 0.98
 
 
-def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float]:
-    """Binary product mask and confidence at the working size."""
+def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+    """Binary product mask and confidence at the working size, with the CIELAB lightness they
+    were judged on (the low-key step reuses it)."""
     from skimage.color import rgb2lab
 
-    lab = rgb2lab(np.clip(rgb, 0.0, 1.0)).astype(np.float32)
+    lab64 = rgb2lab(np.clip(rgb, 0.0, 1.0))
+    lab = lab64.astype(np.float32)
     height, width = lab.shape[:2]
     strip = max(2, round(0.03 * min(height, width)))
     border = np.zeros((height, width), bool)
@@ -294,7 +285,7 @@ def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float]:
 
     mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg)
     mask = _clean(mask)
-    return mask, _confidence(mask, distance, border, threshold, border_noise)
+    return mask, _confidence(mask, distance, border, threshold, border_noise), lab64[..., 0]
 
 
 def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
