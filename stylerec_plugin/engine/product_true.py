@@ -114,10 +114,9 @@ def _without_halo(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     product = alpha > 0.5
     if not product.any() or product.all():
         return rgb
-    near = ndimage.binary_dilation(product, iterations=int(band) + 1)
-    rows, cols = np.flatnonzero(near.any(axis=1)), np.flatnonzero(near.any(axis=0))
-    # The blur reaches about 2 bands beyond the band: work in that box only.
-    pad = int(3 * band)
+    rows, cols = np.flatnonzero(product.any(axis=1)), np.flatnonzero(product.any(axis=0))
+    # The band, and the blur reaching about 2 bands beyond it: work in that box only.
+    pad = int(band) + 1 + int(3 * band)
     top, bottom = max(0, rows[0] - pad), min(height, rows[-1] + 1 + pad)
     left, right = max(0, cols[0] - pad), min(width, cols[-1] + 1 + pad)
     crop, inside = rgb[top:bottom, left:right], product[top:bottom, left:right]
@@ -148,6 +147,7 @@ def _without_halo(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
 
 _QUANTILE_SAMPLE = 16384
 _CURVE_STEPS = 4096
+_CURVE_L = np.linspace(0.0, 100.0, _CURVE_STEPS, dtype=np.float32)
 
 
 def _matched_lightness(styled_l: np.ndarray, original_l: np.ndarray, alpha: np.ndarray) -> np.ndarray:
@@ -165,8 +165,7 @@ def _matched_lightness(styled_l: np.ndarray, original_l: np.ndarray, alpha: np.n
     source_q = np.maximum.accumulate(source_q + np.arange(len(source_q)) * 1e-4)
     # The tone curve read through a table of 4,096 lightness steps (0.025 L* apart): np.interp
     # over every pixel was the composition's largest cost.
-    steps = np.linspace(0.0, 100.0, _CURVE_STEPS, dtype=np.float32)
-    curve = np.interp(steps, source_q, target_q).astype(np.float32)
+    curve = np.interp(_CURVE_L, source_q, target_q).astype(np.float32)
     index = np.clip(styled_l * ((_CURVE_STEPS - 1) / 100.0) + 0.5, 0, _CURVE_STEPS - 1).astype(np.intp)
     return curve[index]
 
