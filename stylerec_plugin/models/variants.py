@@ -180,4 +180,8 @@ class ProductPhoto(models.Model):
 
     @property
     def has_current_mask(self) -> bool:
-        return bool(self.mask) and bool(self.source_hash) and self.mask_source_hash == self.source_hash
+        """A mask made for this photo: an admin's, or one the current segmentation computed."""
+        from ..engine.segment import SEGMENT_VERSION  # numpy/PIL/scipy only: no torch on the web side
+
+        made_for_photo = bool(self.mask) and bool(self.source_hash) and self.mask_source_hash == self.source_hash
+        return made_for_photo and (self.mask_uploaded or self.mask_version == SEGMENT_VERSION)

@@ -102,10 +102,7 @@ def load_mask(photo: ProductPhoto | None) -> Any | None:
     an older segmentation, or unreadable)."""
     if photo is None or not photo.has_current_mask:
         return None
-    from ..engine.segment import SEGMENT_VERSION, ProductMask
-
-    if not photo.mask_uploaded and photo.mask_version != SEGMENT_VERSION:
-        return None  # computed by an older segmentation: computed again (an admin's mask stays)
+    from ..engine.segment import ProductMask
 
     try:
         with variant_storage().open(photo.mask.name, "rb") as handle:
