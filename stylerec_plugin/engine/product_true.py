@@ -106,8 +106,12 @@ def compose_product_true_array(
 
 
 def _without_halo(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """``rgb`` with the glow in the band just outside the product replaced (module docstring)."""
-    from scipy import ndimage
+    """``rgb`` with the glow in the band just outside the product replaced (module docstring).
+
+    Runs on every variant try, so in OpenCV (distance, blurs, resize): the SciPy forms of
+    the same steps took 35-50 ms at 512 px.
+    """
+    import cv2
 
     height, width = alpha.shape
     band = max(3.0, _HALO_BAND * max(height, width))
@@ -119,22 +123,17 @@ def _without_halo(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     pad = int(band) + 1 + int(3 * band)
     top, bottom = max(0, rows[0] - pad), min(height, rows[-1] + 1 + pad)
     left, right = max(0, cols[0] - pad), min(width, cols[-1] + 1 + pad)
-    crop, inside = rgb[top:bottom, left:right], product[top:bottom, left:right]
-    distance = ndimage.distance_transform_edt(~inside)
+    crop = np.ascontiguousarray(rgb[top:bottom, left:right], dtype=np.float32)
+    inside = product[top:bottom, left:right]
+    distance = cv2.distanceTransform((~inside).astype(np.uint8), cv2.DIST_L2, cv2.DIST_MASK_PRECISE)
     beyond = (distance >= band).astype(np.float32)
     # Broad colour from beyond the band, by normalised convolution at a quarter of the size.
-    step = 4
-    weights = ndimage.gaussian_filter(beyond[::step, ::step], band / step)
-    broad = (
-        np.stack(
-            [ndimage.gaussian_filter(crop[::step, ::step, c] * beyond[::step, ::step], band / step) for c in range(3)],
-            -1,
-        )
-        / np.maximum(weights, 1e-3)[..., None]
-    )
-    broad = ndimage.zoom(broad, (crop.shape[0] / broad.shape[0], crop.shape[1] / broad.shape[1], 1), order=1)
-    broad = broad[: crop.shape[0], : crop.shape[1]]
-    texture = crop - ndimage.gaussian_filter(crop, (_HALO_TEXTURE_SIGMA, _HALO_TEXTURE_SIGMA, 0))
+    step, sigma = 4, band / 4
+    weights = _blur(np.ascontiguousarray(beyond[::step, ::step]), sigma)
+    broad = _blur(np.ascontiguousarray(crop[::step, ::step] * beyond[::step, ::step, None]), sigma)
+    broad = broad / np.maximum(weights, 1e-3)[..., None]
+    broad = cv2.resize(broad, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
+    texture = crop - _blur(crop, _HALO_TEXTURE_SIGMA)
     # Replaced outright over the band's inner 60 % (where the glow sits), blending back to
     # the styled scene over the rest.
     ramp = np.clip((distance / band - 0.6) / 0.4, 0.0, 1.0)
@@ -143,6 +142,14 @@ def _without_halo(rgb: np.ndarray, alpha: np.ndarray) -> np.ndarray:
     out = rgb.copy()
     out[top:bottom, left:right] = np.where(inside[..., None], crop, replaced)
     return out.astype(np.float32)
+
+
+def _blur(values: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian blur with SciPy's reach (4 sigma) and mirrored edges."""
+    import cv2
+
+    size = 2 * int(4.0 * sigma + 0.5) + 1
+    return cv2.GaussianBlur(values, (size, size), sigma, borderType=cv2.BORDER_REFLECT)
 
 
 _QUANTILE_SAMPLE = 16384
