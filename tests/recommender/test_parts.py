@@ -1,6 +1,7 @@
 """EASE^R, ALS, the cheaper implicit SVD and the time-budgeted choice of parts (pure arrays, no Django)."""
 
 import json
+import time
 import zipfile
 
 import numpy as np
@@ -121,8 +122,19 @@ def test_cheaper_implicit_svd_agrees_with_surprise_and_finds_the_taste_groups():
     assert held_out_ndcg(scorer, train, test) > 2 * held_out_ndcg(Popularity().fit(train), train, test)
 
 
-def test_the_choice_skips_what_limits_or_the_budget_rule_out_and_says_why(split_shop):
+def test_the_choice_skips_what_limits_or_the_budget_rule_out_and_says_why(split_shop, monkeypatch):
     shop, _, train, _ = split_shop
+    # Style fits take ~2 ms on a fast quiet machine, and then the budget below would leave
+    # room for its other settings; at 10 ms a fit the outcome no longer depends on the host.
+    from stylerec_plugin.recommender.style import StyleScorer
+
+    real_fit = StyleScorer.fit
+
+    def slow_fit(self, *args, **kwargs):
+        time.sleep(0.01)
+        return real_fit(self, *args, **kwargs)
+
+    monkeypatch.setattr(StyleScorer, "fit", slow_fit)
     hybrid, choice = fit_hybrid(
         train,
         style_inputs=shop.style_inputs,
