@@ -17,8 +17,11 @@ After the table, the product-true path is timed against today's whole-frame path
 (preset engine, 512 px or the largest ``--sizes`` entry; in one worker process, interleaved):
 "whole-frame" is the network plus the old scoring (content SSIM, PSNR, to an image);
 "product-true" is ``Stylizer.restyle`` with the photo's stored mask (what a worker does: the
-mask is found once per photo, with its analysis) - composition and all three gates included;
-"+ find_product" adds segmenting the photo in the same call. ``--no-product-true`` skips it.
+mask is found once per photo, with its analysis) - composition and all three gates included -
+on two photos: the busy bench image, whose mask is not trusted (the colour-preserving
+whole-frame fallback), and a product on a light seamless, whose mask is (composition along
+the mask and the halo step); "+ find_product" adds segmenting the busy photo in the same call.
+``--no-product-true`` skips it.
 
 ``--breakdown`` adds where the time goes for one full ``Stylizer.restyle`` (decode, network,
 scoring, encode); ``--batch N`` times N images per call (useful on CUDA).
@@ -82,6 +85,17 @@ def bench_image(size: int, batch: int = 1) -> np.ndarray:
     base[disc] = [0.8, 0.2, 0.15]
     image = np.clip(base + rng.normal(0, 0.03, base.shape).astype(np.float32), 0, 1)
     return np.repeat(image[None], batch, axis=0).astype(np.float32)
+
+
+def bench_studio_image(size: int) -> np.ndarray:
+    """A deterministic product shot: a red, striped body on a light seamless with grain, float32 [S, S, 3]."""
+    rng = np.random.default_rng(4321)
+    yy, xx = np.mgrid[0:size, 0:size].astype(np.float32) / size
+    image = np.dstack([0.93 - 0.05 * yy] * 3)
+    body = ((xx - 0.5) ** 2 / 0.09 + (yy - 0.55) ** 2 / 0.05) < 1.0
+    stripes = np.stack([0.75 + 0.1 * np.sin(20 * xx), 0.25 + 0.05 * yy, np.full_like(xx, 0.2)], axis=-1)
+    image[body] = stripes[body]
+    return np.clip(image + rng.normal(0, 0.02, image.shape), 0, 1).astype(np.float32)
 
 
 def _median_ms(call: Callable[[], object], repeats: int, warmup: int, sync: Callable[[], None] = lambda: None) -> float:
@@ -236,15 +250,20 @@ def _product_true_worker(args: argparse.Namespace) -> dict:
     stylizer.preload(["preset"])
     mask = find_product_array(photo)
     image = to_pil(photo)
+    studio = bench_studio_image(args.size)
+    studio_mask = find_product_array(studio)
+    studio_image = to_pil(studio)
     spec = StyleSpec("preset", {0: 1.0})
 
-    def whole_frame() -> None:
-        out = stylizer._run_multistyle([photo], weights)[0]
-        content_ssim(photo, out), psnr(photo, out), to_pil(out)
+    def whole_frame(rgb: np.ndarray) -> None:
+        out = stylizer._run_multistyle([rgb], weights)[0]
+        content_ssim(rgb, out), psnr(rgb, out), to_pil(out)
 
     calls = {
-        "whole_frame": whole_frame,
+        "whole_frame": lambda: whole_frame(photo),
         "product_true": lambda: stylizer.restyle(image, spec, mask=mask, floor=0.01),
+        "whole_frame_studio": lambda: whole_frame(studio),
+        "product_true_studio": lambda: stylizer.restyle(studio_image, spec, mask=studio_mask, floor=0.01),
         "product_true_segmenting": lambda: stylizer.restyle(image, spec, floor=0.01),
     }
     for call in calls.values():  # warm-up
@@ -265,6 +284,7 @@ def _product_true_worker(args: argparse.Namespace) -> dict:
         "precision": stylizer.precision,
         "ms": {name: statistics.median(values) for name, values in times.items()},
         "cpu_ms": {name: total / repeats for name, total in cpu.items()},
+        "masks": {"busy": round(mask.confidence, 2), "studio": round(studio_mask.confidence, 2)},
     }
 
 
@@ -272,22 +292,26 @@ def format_product_true(row: dict, size: int, repeats: int) -> str:
     if "error" in row:
         return f"product-true vs whole-frame at {size} px: error: {row['error']}"
     ms, cpu = row["ms"], row["cpu_ms"]
-    base, base_cpu = ms["whole_frame"], cpu["whole_frame"]
-    names = {
-        "whole_frame": "whole-frame (today: network + content SSIM + PSNR)",
-        "product_true": "product-true, stored mask (composition + 3 gates)",
-        "product_true_segmenting": "product-true + find_product in the same call",
-    }
+    masks = row.get("masks", {})
+    rows = [  # (label, key, the whole-frame key it is compared with)
+        ("busy photo: whole-frame (today: network + content SSIM + PSNR)", "whole_frame", "whole_frame"),
+        (f"busy photo: product-true, stored mask (confidence {masks.get('busy', '?')}: whole-frame fallback)",
+         "product_true", "whole_frame"),
+        ("studio photo: whole-frame (today)", "whole_frame_studio", "whole_frame_studio"),
+        (f"studio photo: product-true, stored mask (confidence {masks.get('studio', '?')}: cut along it, halo step)",
+         "product_true_studio", "whole_frame_studio"),
+        ("busy photo: product-true + find_product in the same call", "product_true_segmenting", "whole_frame"),
+    ]
     lines = [
         f"product-true vs whole-frame per variant, preset engine, {size} px, {row['device']}/{row['precision']}, "
-        f"median of {repeats} interleaved runs",
+        f"median of {repeats} interleaved runs; composition and all three gates included",
         "| path | wall ms | CPU ms | wall ratio | CPU ratio |",
         "|---|---|---|---|---|",
     ]
-    for key, label in names.items():
-        lines.append(
-            f"| {label} | {ms[key]:.1f} | {cpu[key]:.1f} | {ms[key] / base:.2f}x | {cpu[key] / base_cpu:.2f}x |"
-        )
+    for label, key, base in rows:
+        if key in ms:
+            wall, cpu_ratio = ms[key] / ms[base], cpu[key] / cpu[base]
+            lines.append(f"| {label} | {ms[key]:.1f} | {cpu[key]:.1f} | {wall:.2f}x | {cpu_ratio:.2f}x |")
     return "\n".join(lines)
 
 

