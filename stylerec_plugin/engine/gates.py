@@ -150,7 +150,7 @@ def judge(
     )
 
 
-_KMEANS_SAMPLE = 4096
+_KMEANS_SAMPLE = 8192
 
 
 def _dominant_shift(original_lab: np.ndarray, variant_lab: np.ndarray, alpha: np.ndarray) -> float:
@@ -164,8 +164,8 @@ def _dominant_shift(original_lab: np.ndarray, variant_lab: np.ndarray, alpha: np
         before, after = original_lab.reshape(-1, 3)[chosen], variant_lab.reshape(-1, 3)[chosen]
         return float(np.linalg.norm(after.mean(axis=0) - before.mean(axis=0))) if len(chosen) else 0.0
     # Dominant colours and their shifts from an even stride of the region: k-means over
-    # every pixel cost 0.1 s per try at 512 px; a cluster holds at least 10 % of the 4k
-    # samples (400 pixels), so its mean is sure to a fraction of one ΔE.
+    # every pixel cost 0.1 s per try at 512 px. Against 16k samples, 8k moved the largest
+    # shift by at most 0.8 ΔE on the demo's 378 variants (95 % within 0.2); 4k by up to 5.
     chosen = chosen[:: max(1, len(chosen) // _KMEANS_SAMPLE)]
     before, after = original_lab.reshape(-1, 3)[chosen], variant_lab.reshape(-1, 3)[chosen]
     centres = _kmeans(before, k=3)

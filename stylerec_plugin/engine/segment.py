@@ -47,7 +47,7 @@ __all__ = [
 ]
 
 # Stored with every computed mask; bump it when masks change, so stored ones are computed again.
-SEGMENT_VERSION = "segment-2"
+SEGMENT_VERSION = "segment-3"
 # Under this confidence the mask is not used to cut: the render falls back to whole-frame colour preservation.
 LOW_CONFIDENCE = 0.45
 # Long edge GrabCut runs at: enough for a product's outline, ~0.1 s on one core.
@@ -231,10 +231,12 @@ def _scene_cut(rgb: np.ndarray, border_mask: np.ndarray) -> tuple[np.ndarray, fl
 def _lit_and_touching(lightness: np.ndarray, mask: np.ndarray, black: float) -> np.ndarray:
     """Pixels visibly lighter (CIELAB L*) than a low-key photo's black, in pieces that touch ``mask``.
 
-    A lit floor, a reflection or a lit wall beside the product comes too: it then keeps its
-    own colours rather than the style's (less styled, never a product recoloured). Cutting
-    them off at the mask's convex hull or box was tried: it left a PC case's dark side
-    panel to the style, and a box edge across a lit wall.
+    A piece of light that fades softly into the black and holds no edges is the light on the
+    backdrop (a spotlit wall, a lit court, a desk's reflection), not the product: it stays
+    background (``_is_soft_glow``). Any other lit piece beside the product comes in, a lit
+    wall with a chair in it too: it then keeps its own colours rather than the style's (less
+    styled, never a product recoloured). Cutting the pieces at the mask's convex hull or box
+    was tried: it left a PC case's dark side panel to the style, and a box edge across a lit wall.
     """
     lit = lightness > black + _LIT_MARGIN
     lit = ndimage.binary_fill_holes(ndimage.binary_closing(lit, iterations=2))
@@ -243,7 +245,49 @@ def _lit_and_touching(lightness: np.ndarray, mask: np.ndarray, black: float) -> 
         return np.zeros_like(mask)
     near = ndimage.binary_dilation(mask, iterations=max(1, round(0.02 * max(mask.shape))))
     touching = np.unique(pieces[near & lit])
-    return np.isin(pieces, touching[touching > 0])
+    joined = np.isin(pieces, touching[touching > 0])
+    extra, count = ndimage.label(joined & ~mask)
+    if count == 0:
+        return joined
+    gradient = np.hypot(ndimage.sobel(lightness, 1), ndimage.sobel(lightness, 0)) / 8.0  # L* per pixel
+    steepest = ndimage.maximum_filter(gradient, 3)
+    # The outline is judged away from the mask (the product's own edge) and the frame (no edge there).
+    judged = ~ndimage.binary_dilation(mask, iterations=2)
+    judged[[0, -1], :] = judged[:, [0, -1]] = False
+    for index in range(1, count + 1):
+        region = extra == index
+        if _is_soft_glow(region, lightness, black, gradient, steepest, judged):
+            joined &= ~region
+    return joined
+
+
+# A lit piece is backdrop light when under half its outline is an edge and under 5 % of its
+# inside is: a spotlit wall or court fades out and holds nothing, a lit product panel ends in
+# an edge, a lit wall with a chair in it holds the chair's outline. An edge is a lightness
+# change per pixel of 30 % of the piece's rise above the black (a step edge spreads over
+# about two pixels at the working size; a fade over many), capped at _EDGE_STEP L*.
+_EDGE_STEP = 3.0
+_EDGE_SHARE_OF_RISE = 0.3
+_SHARP_OUTLINE = 0.5
+_EDGES_INSIDE = 0.05
+
+
+def _is_soft_glow(
+    region: np.ndarray,
+    lightness: np.ndarray,
+    black: float,
+    gradient: np.ndarray,
+    steepest: np.ndarray,
+    judged: np.ndarray,
+) -> bool:
+    outline = region & ~ndimage.binary_erosion(region, border_value=1) & judged
+    if region.sum() < 20 or not outline.any():
+        return False
+    rise = float(np.median(lightness[region])) - black
+    step = float(np.clip(_EDGE_SHARE_OF_RISE * rise, 1.0, _EDGE_STEP))
+    inside = ndimage.binary_erosion(region, iterations=3, border_value=1) & judged
+    edges_inside = float((gradient[inside] > _EDGE_STEP).mean()) if inside.any() else 0.0
+    return float((steepest[outline] > step).mean()) < _SHARP_OUTLINE and edges_inside < _EDGES_INSIDE
 
 
 def _border_median(values: np.ndarray) -> float:

@@ -48,10 +48,10 @@ if TYPE_CHECKING:  # pragma: no cover
 # "-3": masks that keep a dark product's unlit body on low-key, lifestyle-shot masks, and
 # the edge glow taken out of the scene just outside the product.
 ENGINE_VERSIONS: dict[str, str] = {
-    "preset": "preset-3",
-    "reference": "arbitrary-3",
-    "tone": "tone-3",
-    "enhance": "enhance-3",
+    "preset": "preset-4",
+    "reference": "arbitrary-4",
+    "tone": "tone-4",
+    "enhance": "enhance-4",
 }
 KINDS = tuple(ENGINE_VERSIONS)
 # "product_true": the scene gets the style, the product keeps its colours (the default);

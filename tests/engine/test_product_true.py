@@ -106,6 +106,20 @@ def test_a_dark_product_with_a_lit_part_on_black_is_found_whole():
     assert (found & truth).sum() >= 0.98 * truth.sum()  # the dark body too, not only the lit fans
 
 
+def test_a_spotlight_on_a_black_backdrop_stays_background():
+    # A lit patch of backdrop round the product (a spotlit wall, a lit court) fades into the
+    # black and holds no edges: it is the scene's, so the style may paint it.
+    truth = _product_shape()
+    height, width = truth.shape
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    spot = np.exp(-(((xx - width * 0.5) / (width * 0.3)) ** 2 + ((yy - height * 0.45) / (height * 0.35)) ** 2))
+    rgb = np.repeat((0.03 + 0.12 * spot)[..., None], 3, axis=2)
+    rgb = np.where(truth[..., None], np.array([0.78, 0.12, 0.10], np.float32), rgb)
+    rgb = rgb + np.random.default_rng(0).normal(0.0, 0.01, rgb.shape)
+    mask = find_product(_image(np.clip(rgb, 0.0, 1.0).astype(np.float32)))
+    assert mask.trusted and _iou(mask, truth) >= 0.85  # the product, not the lit patch round it
+
+
 def test_a_cutouts_alpha_is_its_mask():
     rgb, truth = _photo("light")
     rgba = np.dstack([rgb, truth.astype(np.float32)])
