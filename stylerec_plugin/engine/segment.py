@@ -163,6 +163,7 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
         # everything visibly above the black that touches the product: more of the product
         # keeps its colours, none is given away. (Adding the subject cut here as well was
         # tried: it left dark blobs of background around small products.)
+        hard = _without_backdrop_light(hard, lightness, black)
         lit = _lit_and_touching(lightness, hard, black)
         if (lit & ~hard).any():
             hard, method = hard | lit, "grabcut+lit"
@@ -246,19 +247,42 @@ def _lit_and_touching(lightness: np.ndarray, mask: np.ndarray, black: float) -> 
     near = ndimage.binary_dilation(mask, iterations=max(1, round(0.02 * max(mask.shape))))
     touching = np.unique(pieces[near & lit])
     joined = np.isin(pieces, touching[touching > 0])
-    extra, count = ndimage.label(joined & ~mask)
+    return joined & ~_soft_glows(joined & ~mask, mask, lightness, black)
+
+
+def _soft_glows(candidates: np.ndarray, product: np.ndarray, lightness: np.ndarray, black: float) -> np.ndarray:
+    """The pieces of ``candidates`` that are backdrop light on a low-key photo (``_is_soft_glow``).
+
+    Their outline is judged away from ``product`` (its own edge) and the frame (no edge there).
+    """
+    pieces, count = ndimage.label(candidates)
+    glows = np.zeros_like(candidates)
     if count == 0:
-        return joined
+        return glows
     gradient = np.hypot(ndimage.sobel(lightness, 1), ndimage.sobel(lightness, 0)) / 8.0  # L* per pixel
     steepest = ndimage.maximum_filter(gradient, 3)
-    # The outline is judged away from the mask (the product's own edge) and the frame (no edge there).
-    judged = ~ndimage.binary_dilation(mask, iterations=2)
+    judged = ~ndimage.binary_dilation(product, iterations=2)
     judged[[0, -1], :] = judged[:, [0, -1]] = False
     for index in range(1, count + 1):
-        region = extra == index
+        region = pieces == index
         if _is_soft_glow(region, lightness, black, gradient, steepest, judged):
-            joined &= ~region
-    return joined
+            glows |= region
+    return glows
+
+
+def _without_backdrop_light(mask: np.ndarray, lightness: np.ndarray, black: float) -> np.ndarray:
+    """``mask`` without its separate pieces (all but the largest) that are backdrop light.
+
+    GrabCut can take a patch of lit backdrop apart from the product for a second object (the
+    blue-lit haze beside the lion statue); a second real object (the other glove, a second
+    chair) has an edge all round and stays.
+    """
+    pieces, count = ndimage.label(mask)
+    if count < 2:
+        return mask
+    sizes = ndimage.sum(mask, pieces, index=np.arange(1, count + 1))
+    largest = pieces == (int(np.argmax(sizes)) + 1)
+    return mask & ~_soft_glows(mask & ~largest, largest, lightness, black)
 
 
 # A lit piece is backdrop light when under half its outline is an edge and under 5 % of its

@@ -120,6 +120,22 @@ def test_a_spotlight_on_a_black_backdrop_stays_background():
     assert mask.trusted and _iou(mask, truth) >= 0.85  # the product, not the lit patch round it
 
 
+def test_a_patch_of_lit_haze_apart_from_the_product_is_not_a_second_object():
+    # Two gloves on black are two objects with edges all round; a patch of blue-lit haze on
+    # the backdrop beside them fades out and holds nothing: it is the scene's.
+    height, width = 192, 256
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    gloves = ((np.abs(xx - 60) < 22) | (np.abs(xx - 120) < 22)) & (np.abs(yy - 110) < 40)
+    haze = np.exp(-(((xx - 205) / 28) ** 2 + ((yy - 55) / 24) ** 2))
+    rgb = np.dstack([0.02 + 0.04 * haze, 0.02 + 0.08 * haze, 0.03 + 0.30 * haze])
+    rgb = np.where(gloves[..., None], np.array([0.75, 0.1, 0.1], np.float32), rgb)
+    rgb = rgb + np.random.default_rng(1).normal(0.0, 0.008, rgb.shape)
+    mask = find_product(_image(np.clip(rgb, 0.0, 1.0).astype(np.float32)))
+    found = mask.alpha > 0.5
+    assert mask.trusted and (found & gloves).sum() >= 0.95 * gloves.sum()  # both gloves
+    assert (found & (haze > 0.3)).sum() <= 0.05 * (haze > 0.3).sum()  # not the haze
+
+
 def test_a_cutouts_alpha_is_its_mask():
     rgb, truth = _photo("light")
     rgba = np.dstack([rgb, truth.astype(np.float32)])
