@@ -6,8 +6,10 @@ and a :class:`~stylerec_plugin.engine.segment.ProductMask`, and, in CIELAB:
 
 * outside the product: the styled pixels as they are;
 * on the product: the original's chroma (a*, b*) and the styled lightness remapped onto the
-  original region's lightness distribution (quantile matching), so the style's brushwork
-  and light show as texture but the product's tones and colour stay its own;
+  original region's lightness distribution (quantile matching); the style's broad light
+  then moves the product's tones by at most about 12 L* and its fine texture by about 20
+  (smooth limits), so the brushwork and light show as texture but the product's tones and
+  colour stay its own;
 * between them: the mask's feathered edge blends the two, so there is no cut-out rim;
 * just outside the product (a band 5 % of the long edge wide): the networks paint a light
   glow along strong edges, which reads as a sticker's rim round a product. There the scene's
@@ -29,6 +31,11 @@ __all__ = ["compose_product_true", "compose_product_true_array", "rgb_to_lab", "
 
 # Quantiles used to match the product's lightness distribution (enough for smooth tone curves).
 _QUANTILES = np.linspace(0.0, 1.0, 65)
+# How far (L*, the scales of smooth limits) the style's broad light and its fine texture may
+# move a product's lightness, and the blur (share of the long edge) that tells them apart.
+_LIGHT_REACH = 12.0
+_TEXTURE_REACH = 20.0
+_LIGHT_SCALE = 0.01
 # Pixels with less mask than this are left exactly as styled (and skipped: speed).
 _TOUCHED = 1.0 / 255.0
 # The halo band outside the product, as a share of the long edge, and the fine texture kept there (px).
@@ -88,7 +95,14 @@ def compose_product_true_array(
     original_lab = rgb_to_lab(original_rgb[box])
     styled_lab = rgb_to_lab(out[box])
     if match_lightness:
-        original_lab[..., 0] = _matched_lightness(styled_lab[..., 0], original_lab[..., 0], alpha[box])
+        own = original_lab[..., 0]
+        shift = _matched_lightness(styled_lab[..., 0], own, alpha[box]) - own
+        # Matching the distribution alone let the style swap tones within the product (a
+        # chair's light grey shell painted dark where its black seat turned light). So the
+        # style's broad light may move a product's tones only so far (a smooth limit),
+        # while its fine texture (what a small blur takes out) passes within a wider one.
+        broad = _blur(shift, max(1.0, _LIGHT_SCALE * max(alpha.shape)))
+        original_lab[..., 0] = own + _soft_limit(broad, _LIGHT_REACH) + _soft_limit(shift - broad, _TEXTURE_REACH)
     else:
         original_lab[..., 0] = styled_lab[..., 0]
     # original_lab now holds the product's target (styled texture and light, its own chroma).
@@ -146,6 +160,15 @@ def _remove_halo(rgb: np.ndarray, alpha: np.ndarray) -> None:
     replaced = crop.reshape(-1, 3)  # a view of the copy: written in place, then put back
     replaced[ring] = ramp * styled + (1.0 - ramp) * np.clip(broad.reshape(-1, 3)[ring] + texture, 0.0, 1.0)
     rgb[top:bottom, left:right] = crop
+
+
+def _soft_limit(values: np.ndarray, reach: float) -> np.ndarray:
+    """``values`` squashed smoothly into (-reach, reach), unchanged near 0: x / sqrt(1 + (x / reach)^2).
+
+    Not tanh: numpy's tanh may differ in the last bit with an array's memory alignment, and a
+    variant must come out the same every time; square root and division are exact IEEE operations.
+    """
+    return values / np.sqrt(1.0 + (values / np.float32(reach)) ** 2)
 
 
 def _blur(values: np.ndarray, sigma: float) -> np.ndarray:

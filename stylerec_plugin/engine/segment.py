@@ -64,6 +64,8 @@ SCENE_SIDE = 320
 _SCENE_TOUCH = 0.12
 # The share of the border model's mask that must lie inside the cut for it to be trusted.
 _SCENE_AGREEMENT = 0.8
+# A border lighter than this lightness (CIELAB L*) is a white or light sweep (see _grabcut).
+_LIGHT_L = 75.0
 # Feather radius (Gaussian sigma) as a fraction of the long edge: ~2 px at 800 px.
 _FEATHER = 0.0025
 
@@ -351,7 +353,8 @@ def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     probable_fg = distance > threshold
     seed_fg = distance > 2.0 * threshold
 
-    mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg)
+    light_sweep = float(np.median(lab[..., 0][border])) >= _LIGHT_L
+    mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg, light_sweep=light_sweep)
     mask = _clean(mask)
     return mask, _confidence(mask, distance, border, threshold, border_noise), lab64[..., 0]
 
@@ -409,12 +412,23 @@ def _grabcut(
     threshold: float,
     probable_fg: np.ndarray,
     seed_fg: np.ndarray,
+    *,
+    light_sweep: bool = False,
 ) -> np.ndarray:
     import cv2
+    from skimage.morphology import convex_hull_object
 
     if probable_fg.sum() < 16:
         return probable_fg
     gc = np.full(distance.shape, cv2.GC_PR_BGD, np.uint8)
+    if light_sweep:
+        # On a white sweep a product's white parts are the backdrop's colour (an instant camera's
+        # front, a mouse's shell, a white pot) and the margin misses them. Inside each object's
+        # convex hull GrabCut is asked to decide (probable product) rather than told backdrop;
+        # its colour and edge terms keep what belongs to the product. Per object, so the
+        # backdrop between several pots is not asked about.
+        seeds = seed_fg if seed_fg.sum() >= 16 else probable_fg
+        gc[convex_hull_object(seeds, connectivity=2)] = cv2.GC_PR_FGD
     gc[probable_fg] = cv2.GC_PR_FGD
     # The border is background only where it looks like background: a product running off the frame keeps its edge.
     gc[border & (distance < 0.5 * threshold)] = cv2.GC_BGD

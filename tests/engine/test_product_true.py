@@ -24,7 +24,7 @@ from stylerec_plugin.engine import (
     judge,
     mask_from_upload,
 )
-from stylerec_plugin.engine.product_true import rgb_to_lab
+from stylerec_plugin.engine.product_true import compose_product_true_array, rgb_to_lab
 
 ROOT = Path(__file__).resolve().parents[2]
 PAINTINGS = sorted((ROOT / "demo_shop" / "fixtures" / "styles").glob("*.jpg"))
@@ -134,6 +134,30 @@ def test_a_patch_of_lit_haze_apart_from_the_product_is_not_a_second_object():
     found = mask.alpha > 0.5
     assert mask.trusted and (found & gloves).sum() >= 0.95 * gloves.sum()  # both gloves
     assert (found & (haze > 0.3)).sum() <= 0.05 * (haze > 0.3).sum()  # not the haze
+
+
+def test_a_white_front_on_a_white_wall_stays_with_its_product():
+    # The demo's Instant Camera: its white front is within ΔE 3 of the wall behind it. Left out
+    # of the mask (the old code kept 8 % of it), the style painted it grey-beige and no gate
+    # saw it; it must keep its own white.
+    image = Image.open(ROOT / "demo_shop" / "fixtures" / "products" / "eniko-kis-663725-unsplash.jpg").convert("RGB")
+    width, height = image.size
+    mask = find_product(image).resized(width, height)
+    front = mask.alpha[int(0.60 * height) : int(0.70 * height), int(0.39 * width) : int(0.44 * width)]
+    wall = mask.alpha[int(0.20 * height) : int(0.30 * height), int(0.39 * width) : int(0.44 * width)]
+    assert mask.trusted and (front > 0.5).mean() >= 0.9 and (wall > 0.5).mean() == 0.0
+
+
+def test_the_backdrop_between_separate_products_on_white_stays_backdrop():
+    height, width = 192, 256
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    pots = (((xx - 70) ** 2 + (yy - 96) ** 2) < 30**2) | (((xx - 186) ** 2 + (yy - 96) ** 2) < 30**2)
+    rgb = np.repeat((0.94 - 0.03 * yy / height)[..., None], 3, axis=2)
+    rgb = np.where(pots[..., None], np.array([0.8, 0.4, 0.25], np.float32), rgb)
+    rgb = rgb + np.random.default_rng(2).normal(0.0, 0.01, rgb.shape)
+    mask = find_product(_image(np.clip(rgb, 0.0, 1.0).astype(np.float32)))
+    between = (np.abs(xx - 128) < 20) & (np.abs(yy - 96) < 20)
+    assert mask.trusted and _iou(mask, pots) >= 0.85 and (mask.alpha[between] > 0.5).mean() == 0.0
 
 
 def test_a_cutouts_alpha_is_its_mask():
@@ -259,6 +283,29 @@ def test_product_true_keeps_a_red_product_red_under_a_blue_style():
     assert np.abs(out[scene] - styled[scene]).max() <= 1 / 255 + 1e-6
     report = judge(rgb, out, mask)
     assert report.passed and report.colour_mean_de < 3.0 and report.scene_change > 20.0
+
+
+def test_the_styles_light_cannot_swap_a_products_tones():
+    # A chair with a light grey shell over a black seat, under a style that paints the shell
+    # dark and the seat light: the product's lightness distribution is the same after the
+    # swap, so matching it alone showed a dark shell. Each part keeps its own tone; the
+    # style's light still shows on it as texture.
+    height, width = 160, 200
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    product = (np.abs(xx - 100) < 60) & (np.abs(yy - 80) < 50)
+    shell = product & (yy < 80)
+    rgb = np.full((height, width, 3), 0.93, np.float32)
+    rgb[shell], rgb[product & ~shell] = 0.75, 0.08
+    alpha = product.astype(np.float32)
+    styled = rgb.copy()
+    ripple = 0.06 * np.sin(xx / 3.0)[..., None]
+    styled[shell], styled[product & ~shell] = 0.08, 0.75
+    styled = np.clip(styled + ripple, 0.0, 1.0).astype(np.float32)
+    out = compose_product_true_array(rgb, styled, alpha)
+    own, shown = rgb_to_lab(rgb)[..., 0], rgb_to_lab(out)[..., 0]
+    for part in (shell, product & ~shell):
+        assert abs(float(np.median(shown[part] - own[part]))) < 13.0  # the 12 L* limit, plus 8-bit RGB
+    assert float((shown - own)[shell].std()) > 1.0  # the style's light is still there, as texture
 
 
 def test_a_light_glow_the_network_paints_round_the_product_is_taken_out():

