@@ -106,8 +106,7 @@ def compose_product_true_array(
     else:
         original_lab[..., 0] = styled_lab[..., 0]
     # original_lab now holds the product's target (styled texture and light, its own chroma).
-    whole = box == (slice(0, alpha.shape[0]), slice(0, alpha.shape[1])) and bool((alpha >= 1.0).all())
-    if whole:  # the whole frame is product (an untrusted mask's fallback): nothing to blend
+    if (alpha >= 1.0).all():  # the whole frame is product (an untrusted mask's fallback): nothing to blend
         return lab_to_rgb(original_lab)
     # Blend it over the styled pixels by the mask, in place (this runs on every variant try).
     original_lab -= styled_lab
@@ -115,7 +114,7 @@ def compose_product_true_array(
     styled_lab += original_lab
     # Scene pixels stay exactly as styled (no Lab round trip).
     np.copyto(out[box], lab_to_rgb(styled_lab), where=touched[box][..., None])
-    if match_lightness and not (alpha >= 1.0).all():
+    if match_lightness:
         _remove_halo(out, alpha)
     return out
 

@@ -150,7 +150,7 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
     scale = min(1.0, WORK_SIDE / max(height, width))
     work_shape = (max(8, round(height * scale)), max(8, round(width * scale)))
     small = _resize(rgb, work_shape)
-    hard, confidence, lightness = _segment_small(small)
+    hard, confidence, lightness, border_lightness = _segment_small(small)
     method = "grabcut"
     if confidence < LOW_CONFIDENCE:
         # The border is no background model (a room, a desk, a lit stage): ask GrabCut for the
@@ -158,7 +158,7 @@ def find_product_array(rgb: np.ndarray, alpha: np.ndarray | None = None) -> Prod
         scene = _scene_cut(rgb, hard)
         if scene is not None:
             hard, confidence, method = scene[0], scene[1], "grabcut-scene"
-    elif (black := _border_median(lightness)) < _LOW_KEY_L:
+    elif (black := border_lightness) < _LOW_KEY_L:
         # Black low-key: only the lit or coloured parts of a dark product (the fans of a black
         # PC case, the coloured keys of a keyboard) clear the border model's margin, and the
         # dark rest would take the style, which paints the black light. So the mask takes in
@@ -329,9 +329,9 @@ def _is_cutout(alpha: np.ndarray) -> bool:
     return 0.02 <= transparent <= 0.98
 
 
-def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
+def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, float]:
     """Binary product mask and confidence at the working size, with the CIELAB lightness they
-    were judged on (the low-key step reuses it)."""
+    were judged on and its border median (the low-key and light-sweep steps use both)."""
     from skimage.color import rgb2lab
 
     lab64 = rgb2lab(np.clip(rgb, 0.0, 1.0))
@@ -353,10 +353,11 @@ def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray]:
     probable_fg = distance > threshold
     seed_fg = distance > 2.0 * threshold
 
-    light_sweep = float(np.median(lab[..., 0][border])) >= _LIGHT_L
-    mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg, light_sweep=light_sweep)
+    lightness = lab64[..., 0]
+    border_lightness = _border_median(lightness)
+    mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg, light_sweep=border_lightness >= _LIGHT_L)
     mask = _clean(mask)
-    return mask, _confidence(mask, distance, border, threshold, border_noise), lab64[..., 0]
+    return mask, _confidence(mask, distance, border, threshold, border_noise), lightness, border_lightness
 
 
 def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
@@ -365,7 +366,7 @@ def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
     weights = np.array([1.0, 1.6, 1.6], np.float32)  # chroma counts more than lightness (shadows, vignettes)
     samples = lab[border]
     # Colour clusters of the border (a two-tone sweep, a table edge): a few rounds of k-means.
-    centres = _kmeans(samples * weights, k=4)
+    centres = kmeans(samples * weights, k=4)
     flat = (lab * weights).reshape(-1, 3)
     cluster_d = np.sqrt(((flat[:, None, :] - centres[None]) ** 2).sum(axis=2)).min(axis=1).reshape(height, width)
     # A smooth surface through the border (gradient sweeps, vignettes, light falling off).
@@ -378,8 +379,9 @@ def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
     return np.minimum(cluster_d, surface_d).astype(np.float32)
 
 
-def _kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
-    """Deterministic k-means (centres started at spread-out quantiles of lightness)."""
+def kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
+    """Deterministic k-means centres of ``points`` (N, dims), started at spread-out quantiles of
+    lightness (the first column); the segmentation's border colours and the gates' dominant colours."""
     if len(points) <= k:
         return points.astype(np.float32)
     points = np.ascontiguousarray(points, dtype=np.float32)

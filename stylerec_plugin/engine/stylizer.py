@@ -47,6 +47,8 @@ if TYPE_CHECKING:  # pragma: no cover
 # "-2": product-true rendering and the product-region gates (issue 10).
 # "-3": masks that keep a dark product's unlit body on low-key, lifestyle-shot masks, and
 # the edge glow taken out of the scene just outside the product.
+# "-4": backdrop light on low-key and white parts on white sweeps (segment-3 masks), and the
+# style's light held near the product's own tones.
 ENGINE_VERSIONS: dict[str, str] = {
     "preset": "preset-4",
     "reference": "arbitrary-4",

@@ -64,12 +64,17 @@ def store_mask(photo: ProductPhoto, mask: Any, *, uploaded: bool = False) -> Pro
 def drop_mask(photo: ProductPhoto) -> None:
     """Forget the photo's mask (its photo changed or went); the file is deleted after commit."""
     name = photo.mask.name or ""
-    ProductPhoto.objects.filter(pk=photo.pk).update(
-        mask="", mask_confidence=None, mask_method="", mask_source_hash="", mask_uploaded=False, mask_version=""
-    )
+    cleared = {
+        "mask_confidence": None,
+        "mask_method": "",
+        "mask_source_hash": "",
+        "mask_uploaded": False,
+        "mask_version": "",
+    }
+    ProductPhoto.objects.filter(pk=photo.pk).update(mask="", **cleared)
+    for key, value in cleared.items():
+        setattr(photo, key, value)
     photo.mask.name = ""
-    photo.mask_confidence, photo.mask_method, photo.mask_source_hash, photo.mask_uploaded = None, "", "", False
-    photo.mask_version = ""
     if name:
         schedule_file_deletion([name])
 
