@@ -366,7 +366,7 @@ def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
     weights = np.array([1.0, 1.6, 1.6], np.float32)  # chroma counts more than lightness (shadows, vignettes)
     samples = lab[border]
     # Colour clusters of the border (a two-tone sweep, a table edge): a few rounds of k-means.
-    centres = kmeans(samples * weights, k=4)
+    centres = _kmeans(samples * weights, k=4)
     flat = (lab * weights).reshape(-1, 3)
     cluster_d = np.sqrt(((flat[:, None, :] - centres[None]) ** 2).sum(axis=2)).min(axis=1).reshape(height, width)
     # A smooth surface through the border (gradient sweeps, vignettes, light falling off).
@@ -379,14 +379,12 @@ def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
     return np.minimum(cluster_d, surface_d).astype(np.float32)
 
 
-def kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
-    """Deterministic k-means centres of ``points`` (N, dims), started at spread-out quantiles of
-    lightness (the first column); the segmentation's border colours and the gates' dominant colours."""
+def _kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
+    """Deterministic k-means centres of ``points`` (N, dims) from ``kmeans_start``: the border's colours."""
     if len(points) <= k:
         return points.astype(np.float32)
     points = np.ascontiguousarray(points, dtype=np.float32)
-    order = np.argsort(points[:, 0])
-    centres = points[order[np.linspace(0, len(points) - 1, k).astype(int)]].astype(np.float32)
+    centres = kmeans_start(points, k)
     norms = np.einsum("ij,ij->i", points, points)
     for _ in range(rounds):
         labels = nearest_centre(points, centres, norms)
@@ -397,6 +395,12 @@ def kmeans(points: np.ndarray, k: int, rounds: int = 8) -> np.ndarray:
             sums = np.bincount(labels, weights=points[:, dim], minlength=k)
             centres[:, dim] = np.where(counts > 0, sums / np.maximum(counts, 1), centres[:, dim])
     return centres
+
+
+def kmeans_start(points: np.ndarray, k: int) -> np.ndarray:
+    """k starting centres: points at spread-out quantiles of the first column (lightness)."""
+    order = np.argsort(points[:, 0])
+    return points[order[np.linspace(0, len(points) - 1, k).astype(int)]].astype(np.float32)
 
 
 def nearest_centre(points: np.ndarray, centres: np.ndarray, norms: np.ndarray | None = None) -> np.ndarray:
