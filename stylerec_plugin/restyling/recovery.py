@@ -112,6 +112,51 @@ def _rq_death_reason(job_id: str) -> str | None:
     return None
 
 
+def _retire_dead_rq_job(job_id: str) -> bool:
+    """Record in RQ that a job found dead is over: out of the started registry, failed, with the reason.
+
+    RQ would only notice at a registry cleaning: after its last heartbeat lapses, at some
+    worker's next maintenance (every 10 minutes), and never while a worker killed during
+    a cleaning still holds the queue's 15-minute cleaning lock. Meanwhile ``stylerec_status``
+    and RQ's dashboards would count the dead job as started. Only a job RQ still calls
+    started, whose worker is gone or moved on (the RQ evidence, not the age limit), is retired.
+    """
+    from rq.defaults import DEFAULT_FAILURE_TTL
+    from rq.job import Job, JobStatus
+    from rq.registry import FailedJobRegistry, StartedJobRegistry
+    from rq.results import Result
+
+    from ..queue import get_connection
+
+    connection = get_connection()
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except Exception:  # gone already, or unreadable: nothing of it to tidy
+        return False
+    if job.get_status() != JobStatus.STARTED:
+        return False
+    reason = _rq_death_reason(job_id)
+    if reason is None:
+        return False
+    why = f"StyleRec recovery: the job died ({reason}); its variants were recovered on their rows"
+    started = StartedJobRegistry(job.origin, connection=connection)
+    # Entries are "job id:execution id"; the killed execution's own record may have expired
+    # already, so its entries are found in the registry, not through job.get_executions().
+    entries = [
+        entry for entry in connection.zrange(started.key, 0, -1)
+        if entry.decode() == job_id or entry.decode().startswith(f"{job_id}:")
+    ]
+    with connection.pipeline() as pipeline:
+        if entries:
+            pipeline.zrem(started.key, *entries)
+        job.set_status(JobStatus.FAILED, pipeline=pipeline)
+        ttl = job.failure_ttl or DEFAULT_FAILURE_TTL
+        FailedJobRegistry(job.origin, connection=connection).add(job, ttl=ttl, exc_string=why, pipeline=pipeline)
+        Result.create_failure(job, ttl, exc_string=why, pipeline=pipeline)  # what RQ's dashboards show
+        pipeline.execute()
+    return True
+
+
 def death_reason(row: RestyledImage, now=None) -> str | None:
     """Why the job holding a row is certainly dead, or None while it may still be working."""
     from ..queue import redis_available
@@ -153,11 +198,14 @@ def recover_stuck_variants(*, requeue: bool = True) -> Recovery:
     """
     report = Recovery()
     regenerate: set[int] = set()
+    dead_rq_jobs: set[str] = set()
     now = timezone.now()
     for row in held_rows().only("pk", "job_id", "started_at", "status"):
         reason = death_reason(row, now)
         if reason is None:
             continue
+        if row.job_id and not row.job_id.startswith("inline:"):
+            dead_rq_jobs.add(row.job_id)
         with transaction.atomic():
             fresh = (
                 RestyledImage.objects.select_for_update(skip_locked=True, of=("self",))
@@ -187,6 +235,13 @@ def recover_stuck_variants(*, requeue: bool = True) -> Recovery:
             fresh.job_id = ""  # the dead job's claim is released
             fresh.save(update_fields=["status", "last_error", "finished_at", "job_id", "updated_at"])
         logger.warning("StyleRec: variant %s was held by a dead job: %s", row.pk, reason)
+    from ..queue import redis_available
+
+    for job_id in sorted(dead_rq_jobs) if dead_rq_jobs and redis_available() else ():
+        try:
+            _retire_dead_rq_job(job_id)
+        except Exception:  # the rows are recovered either way; RQ's own cleaning comes later
+            logger.exception("StyleRec: could not record RQ job %s as failed", job_id)
     if report.requeued:
         by_job: dict[tuple[int, bool], list[int]] = defaultdict(list)
         for pk, style_id in RestyledImage.objects.filter(pk__in=report.requeued).values_list("pk", "style_id"):

@@ -160,6 +160,7 @@ def test_worker_killed_mid_job_is_recovered_and_variant_ends_ready(
     row.refresh_from_db()
     assert row.status == VariantStatus.RUNNING
     assert recovery.death_reason(row) is not None
+    dead_job = row.job_id
 
     # The recovery path: a new worker checks for dead jobs when it starts.
     run_worker()
@@ -167,6 +168,13 @@ def test_worker_killed_mid_job_is_recovered_and_variant_ends_ready(
     assert row.status == VariantStatus.READY, row.last_error
     assert row.attempts == 2
     assert len(variant_files(pipeline_settings)) == 1
+    # RQ hears it too, at once: the dead job is failed with the reason, no longer counted as started.
+    rq_queue = queue.get_queue()
+    started = {entry.decode().partition(":")[0] for entry in rq_queue.connection.zrange(
+        rq_queue.started_job_registry.key, 0, -1)}
+    assert dead_job not in started
+    assert dead_job in rq_queue.failed_job_registry.get_job_ids()
+    assert f"worker process {worker.pid}" in rq_queue.fetch_job(dead_job).latest_result().exc_string
 
 
 def test_running_row_past_stale_limit_is_requeued_or_failed(pipeline_settings, make_product, make_style, run_worker):
