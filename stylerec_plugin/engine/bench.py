@@ -24,7 +24,8 @@ the mask and the halo step); "+ find_product" adds segmenting the busy photo in 
 ``--no-product-true`` skips it.
 
 ``--breakdown`` adds where the time goes for one full ``Stylizer.restyle`` (decode, network,
-scoring, encode); ``--batch N`` times N images per call (useful on CUDA).
+scoring, encode) and product-true's own work per try on the same network output (composition
+and the three gates, on the busy and the studio photo); ``--batch N`` times N images per call (useful on CUDA).
 """
 
 from __future__ import annotations
@@ -64,7 +65,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="repeat the whole table N times, cells interleaved, and report each cell's median over rounds "
         "(steadier on a shared machine)",
     )
-    parser.add_argument("--breakdown", action="store_true", help="also time decode/network/score/encode")
+    parser.add_argument(
+        "--breakdown",
+        action="store_true",
+        help="also time decode/network/score/encode and product-true's compose/gates",
+    )
     parser.add_argument("--json", action="store_true", help="print JSON lines instead of a table")
     parser.add_argument("--no-product-true", action="store_true", help="skip the product-true vs whole-frame rows")
     # Internal: one measurement in this process.
@@ -207,12 +212,16 @@ def _numpy_worker(args: argparse.Namespace) -> dict:
 def _breakdown_worker(args: argparse.Namespace) -> dict:
     """Where one restyle's time goes: decode, network, score, encode (engine = preset)."""
     import io
+    from functools import partial
 
     import torch
     from PIL import Image
 
+    from .gates import judge
     from .images import encode_image, load_image, to_pil
     from .metrics import content_ssim, psnr
+    from .product_true import _effective_alpha, compose_product_true_array
+    from .segment import find_product_array
     from .stylizer import Stylizer
 
     stylizer = Stylizer(device=args.device, max_side=args.size, precision=args.precision, threads=args.threads)
@@ -231,6 +240,18 @@ def _breakdown_worker(args: argparse.Namespace) -> dict:
         "score": _median_ms(lambda: (content_ssim(loaded.rgb, out), psnr(loaded.rgb, out)), args.repeats, 1),
         "encode": _median_ms(lambda: encode_image(to_pil(out)), args.repeats, 1),
     }
+    # Product-true's own work per try on the same network output: the busy photo (untrusted
+    # mask: the whole-frame fallback) and the studio photo (cut along its mask, halo step).
+    studio = bench_studio_image(args.size)
+    for name, rgb, styled in (
+        ("busy", loaded.rgb, out),
+        ("studio", studio, stylizer._run_multistyle([studio], weights)[0]),
+    ):
+        mask = find_product_array(rgb)
+        alpha = _effective_alpha(mask, rgb.shape[1], rgb.shape[0])
+        composed = compose_product_true_array(rgb, styled, alpha)
+        parts[f"compose_{name}"] = _median_ms(partial(compose_product_true_array, rgb, styled, alpha), args.repeats, 1)
+        parts[f"gates_{name}"] = _median_ms(partial(judge, rgb, composed, mask), args.repeats, 1)
     return {"backend": "torch", "device": stylizer.device, "precision": stylizer.precision, "parts": parts}
 
 
@@ -442,14 +463,19 @@ def format_table(rows: list[dict], args: argparse.Namespace) -> str:
 
 
 def format_breakdown(rows: list[dict], sizes: list[int]) -> str:
-    lines = ["| size | device/precision | decode ms | network ms | score ms | encode ms |", "|---|---|---|---|---|---|"]
+    lines = [
+        "| size | device/precision | decode ms | network ms | score ms | encode ms "
+        "| product-true compose ms (busy / studio) | product-true gates ms (busy / studio) |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
     for size, row in zip(sizes, rows, strict=True):
         if "error" in row:
-            lines.append(f"| {size} | error: {row['error']} | | | | |")
+            lines.append(f"| {size} | error: {row['error']} | | | | | | |")
             continue
         p = row["parts"]
         lines.append(
             f"| {size} | {row['device']}/{row['precision']} | {p['decode']:.1f} | {p['network']:.1f} | "
-            f"{p['score']:.1f} | {p['encode']:.1f} |"
+            f"{p['score']:.1f} | {p['encode']:.1f} | {p['compose_busy']:.1f} / {p['compose_studio']:.1f} | "
+            f"{p['gates_busy']:.1f} / {p['gates_studio']:.1f} |"
         )
     return "\n".join(lines)
