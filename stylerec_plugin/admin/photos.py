@@ -1,5 +1,9 @@
 """Admin for product photo analyses: quality, the product mask, and an admin's own mask or cut-out.
 
+The "product mask" filter lists the photos whose computed mask is not trusted: every
+product-true style renders those over the whole frame with the photo's colours kept (the scene
+gets texture and light, not the painting's palette), which is where an admin's mask helps.
+
 An uploaded mask (white = product) or cut-out (a PNG whose alpha is the product) is checked by
 the engine's ``mask_from_upload`` (its reason shows in the form), wins over the computed mask
 until the photo changes, and re-renders that product's current variants.
@@ -73,12 +77,39 @@ class WeakPhotoFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ProductMaskFilter(admin.SimpleListFilter):
+    title = _("product mask")
+    parameter_name = "mask"
+
+    def lookups(self, request, model_admin):
+        return [
+            ("trusted", _("Trusted: the scene is styled, the product keeps its colours")),
+            ("untrusted", _("Not trusted: styled over the whole frame, colours kept (upload a mask)")),
+            ("uploaded", _("Uploaded by an admin")),
+            ("none", _("None yet")),
+        ]
+
+    def queryset(self, request, queryset: QuerySet) -> QuerySet:
+        from ..restyling.masks import current_mask_condition, untrusted_mask_condition
+
+        value = self.value()
+        if value == "trusted":
+            return queryset.filter(current_mask_condition()).exclude(untrusted_mask_condition())
+        if value == "untrusted":
+            return queryset.filter(untrusted_mask_condition())
+        if value == "uploaded":
+            return queryset.filter(current_mask_condition(), mask_uploaded=True)
+        if value == "none":
+            return queryset.exclude(current_mask_condition())
+        return queryset
+
+
 @admin.register(ProductPhoto)
 class ProductPhotoAdmin(ThumbnailMixin, admin.ModelAdmin):
     form = ProductMaskForm
     list_display = ["product", "thumb", "width", "height", "quality_score", "is_weak", "mask_summary", "reasons",
                     "updated_at"]
-    list_filter = [WeakPhotoFilter]
+    list_filter = [WeakPhotoFilter, ProductMaskFilter]
     list_select_related = ["product"]
     search_fields = ["=product__pk", "source_name", "source_hash"]
     readonly_fields = [f.name for f in ProductPhoto._meta.fields] + ["thumb", "mask_preview"]
@@ -110,13 +141,24 @@ class ProductPhotoAdmin(ThumbnailMixin, admin.ModelAdmin):
         if not obj.has_current_mask:
             return "—"
         who = _("uploaded") if obj.mask_uploaded else obj.mask_method
-        return f"{obj.mask_confidence or 0:.2f} {who}"
+        summary = f"{obj.mask_confidence or 0:.2f} {who}"
+        return summary if obj.mask_is_trusted else f"{summary}, {_('not trusted')}"
 
     @admin.display(description=_("product mask"))
     def mask_preview(self, obj: ProductPhoto) -> str:
         if not obj.has_current_mask:
             return _("None yet: workers compute one when the photo is analysed.")
-        return format_html("{}<p>{}</p>", _large(obj.mask.url, _("mask")), self.mask_summary(obj))
+        preview = format_html("{}<p>{}</p>", _large(obj.mask.url, _("mask")), self.mask_summary(obj))
+        if obj.mask_is_trusted:
+            return preview
+        from ..engine.segment import LOW_CONFIDENCE
+
+        why = _(
+            "This mask is not trusted to cut along (confidence %(confidence).2f, under %(floor).2f): every "
+            "product-true style renders this photo over the whole frame with its colours kept, so the scene "
+            "gets only the style's texture and light. Upload a mask or a cut-out below to style the scene fully."
+        ) % {"confidence": obj.mask_confidence or 0.0, "floor": LOW_CONFIDENCE}
+        return format_html('{}<p class="stylerec-mask-untrusted">{}</p>', preview, why)
 
     class Media:
         css = {"all": ["stylerec/admin/stylerec-admin.css"]}

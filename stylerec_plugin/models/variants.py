@@ -185,3 +185,11 @@ class ProductPhoto(models.Model):
 
         made_for_photo = bool(self.mask) and bool(self.source_hash) and self.mask_source_hash == self.source_hash
         return made_for_photo and (self.mask_uploaded or self.mask_version == SEGMENT_VERSION)
+
+    @property
+    def mask_is_trusted(self) -> bool:
+        """Whether product-true renders cut along the mask; otherwise they render the whole frame
+        with the photo's colours kept (``restyling.masks.untrusted_mask_condition``)."""
+        from ..engine.segment import LOW_CONFIDENCE
+
+        return self.has_current_mask and (self.mask_uploaded or (self.mask_confidence or 0.0) >= LOW_CONFIDENCE)

@@ -18,6 +18,7 @@ from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ..models import ProductPhoto
@@ -100,6 +101,26 @@ def compute_mask(photo: ProductPhoto, image: Any) -> ProductPhoto:
             drop_mask(photo)
         return photo
     return store_mask(photo, mask)
+
+
+def current_mask_condition() -> Q:
+    """``ProductPhoto`` rows whose mask was made for their photo (the database form of
+    ``has_current_mask``): an admin's, or one the current segmentation computed."""
+    from ..engine.segment import SEGMENT_VERSION
+
+    made_for_photo = ~Q(mask="") & ~Q(source_hash="") & Q(mask_source_hash=F("source_hash"))
+    return made_for_photo & (Q(mask_uploaded=True) | Q(mask_version=SEGMENT_VERSION))
+
+
+def untrusted_mask_condition() -> Q:
+    """Photos whose current mask is too doubtful to cut along (confidence under the engine's
+    ``LOW_CONFIDENCE``): every product-true style renders them over the whole frame with the
+    photo's colours kept, so their scene gets only the style's texture and light. An admin's
+    mask or cut-out is what styles such a photo fully."""
+    from ..engine.segment import LOW_CONFIDENCE
+
+    doubtful = Q(mask_confidence__isnull=True) | Q(mask_confidence__lt=LOW_CONFIDENCE)
+    return current_mask_condition() & Q(mask_uploaded=False) & doubtful
 
 
 def load_mask(photo: ProductPhoto | None) -> Any | None:

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.db.models import BooleanField, ExpressionWrapper, F
 
-from ..models import RestyledImage, Style, VariantStatus, shown_condition
+from ..models import ProductPhoto, RenderMode, RestyledImage, Style, VariantStatus, shown_condition
 from .variants import engine_version
 
 
@@ -47,6 +47,9 @@ class StyleQuality:
     max_dominant_de: float | None = None
     visibly_styled_share: float | None = None
     mean_mask_confidence: float | None = None
+    # Shown product-true variants rendered over the whole frame, colours kept, because the photo's
+    # mask is not trusted: the scene got texture and light only (an admin's mask fixes that).
+    whole_frame: int = 0
     rejected_share: float | None = None  # of the finished (product, style) pairs
     rows: list[dict[str, Any]] = field(default_factory=list, repr=False)
 
@@ -69,6 +72,20 @@ def current_rows(style: Style):
         .select_related("product")
         .order_by("product_id")
     )
+
+
+def low_confidence() -> float:
+    """The confidence under which the engine does not cut along a mask."""
+    from ..engine.segment import LOW_CONFIDENCE  # numpy/scipy only, no torch
+
+    return float(LOW_CONFIDENCE)
+
+
+def photos_without_a_trusted_mask() -> int:
+    """Product photos that every product-true style renders over the whole frame, colours kept."""
+    from .masks import untrusted_mask_condition
+
+    return ProductPhoto.objects.filter(untrusted_mask_condition()).count()
 
 
 def _share(hits: int, total: int) -> float | None:
@@ -103,6 +120,9 @@ def style_quality(style: Style, floor: float | None) -> StyleQuality:
     if floor is not None:
         report.visibly_styled_share = _share(sum(value >= floor for value in scenes), len(scenes))
     confidences = [row.mask_confidence for row in shown_rows if row.mask_confidence is not None]
+    if style.render_mode == RenderMode.PRODUCT_TRUE:
+        report.whole_frame = sum(row.mask_confidence is None or row.mask_confidence < low_confidence()
+                                 for row in shown_rows)
     report.mean_mask_confidence = round(mean(confidences), 4) if confidences else None
     finished = report.shown + report.rejected + report.withdrawn
     report.rejected_share = _share(report.rejected + report.withdrawn, finished)

@@ -201,3 +201,54 @@ def test_a_mask_from_an_older_segmentation_is_computed_again_but_an_admins_stays
     ProductPhoto.objects.filter(pk=photo.pk).update(mask_version="segment-1", mask_uploaded=True)
     photo.refresh_from_db()
     assert load_mask(photo) is not None
+
+
+def busy_scene(size=(160, 120)) -> bytes:
+    """A photo with no backdrop to model (smooth blotches of every colour): no mask is trusted."""
+    import numpy as np
+    from scipy import ndimage
+
+    noise = ndimage.gaussian_filter(np.random.default_rng(0).random((size[1], size[0], 3)), (6, 6, 0))
+    scaled = (noise - noise.min()) / (noise.max() - noise.min()) * 255
+    return png(Image.fromarray(scaled.astype("uint8")))
+
+
+def test_the_admin_and_the_report_name_the_photos_styled_over_the_whole_frame(
+    pipeline_settings, admin_client, make_product, make_style, run_worker
+):
+    style = make_style("tone", index=1)
+    studio = make_product(studio_shot(), filename="box.png", name="Red box")
+    busy = make_product(busy_scene(), filename="room.png", name="Lamp in a room")
+    run_worker()
+    studio_photo, busy_photo = ProductPhoto.objects.get(product=studio), ProductPhoto.objects.get(product=busy)
+    assert studio_photo.mask_is_trusted and not busy_photo.mask_is_trusted, busy_photo.mask_confidence
+
+    changelist = reverse("admin:stylerec_plugin_productphoto_changelist")
+    listed = admin_client.get(changelist, {"mask": "untrusted"}).context["cl"].result_list
+    assert [photo.pk for photo in listed] == [busy_photo.pk]
+    listed = admin_client.get(changelist, {"mask": "trusted"}).context["cl"].result_list
+    assert [photo.pk for photo in listed] == [studio_photo.pk]
+    page = admin_client.get(reverse("admin:stylerec_plugin_productphoto_change", args=[busy_photo.pk])).content
+    assert "not trusted to cut along" in page.decode() and "Upload a mask or a cut-out" in page.decode()
+    page = admin_client.get(reverse("admin:stylerec_plugin_productphoto_change", args=[studio_photo.pk])).content
+    assert "not trusted" not in page.decode()
+
+    out = io.StringIO()
+    call_command("stylerec_quality_report", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.startswith(style.slug))
+    shown_busy = RestyledImage.objects.get(product=busy, style=style).status == VariantStatus.READY
+    assert line.split()[-2] == ("1" if shown_busy else "0"), line
+    assert "1 product photo(s) have no trusted mask" in out.getvalue()
+
+    # The admin's mask makes it trusted, and it leaves the list.
+    drawn = Image.new("L", (160, 120), 0)
+    ImageDraw.Draw(drawn).rectangle((40, 20, 120, 100), fill=255)
+    url = reverse("admin:stylerec_plugin_productphoto_change", args=[busy_photo.pk])
+    admin_client.post(url, {"mask_upload": SimpleUploadedFile("mask.png", png(drawn)), "_save": "1"})
+    run_worker()
+    assert not admin_client.get(changelist, {"mask": "untrusted"}).context["cl"].result_list
+    listed = admin_client.get(changelist, {"mask": "uploaded"}).context["cl"].result_list
+    assert [photo.pk for photo in listed] == [busy_photo.pk]
+    out = io.StringIO()
+    call_command("stylerec_quality_report", stdout=out)
+    assert "no trusted mask" not in out.getvalue()
