@@ -41,6 +41,8 @@ _TOUCHED = 1.0 / 255.0
 # The halo band outside the product, as a share of the long edge, and the fine texture kept there (px).
 _HALO_BAND = 0.05
 _HALO_TEXTURE_SIGMA = 2.0
+# The weight under which the band's broad colour turns to the scene's own (see _remove_halo).
+_NO_WEIGHT = 1e-3
 
 
 def rgb_to_lab(rgb: np.ndarray) -> np.ndarray:
@@ -143,9 +145,16 @@ def _remove_halo(rgb: np.ndarray, alpha: np.ndarray) -> None:
     beyond = (distance >= band).astype(np.float32)
     # Broad colour from beyond the band, by normalised convolution at a quarter of the size.
     step, sigma = 4, band / 4
+    small = np.ascontiguousarray(crop[::step, ::step])
     weights = _blur(np.ascontiguousarray(beyond[::step, ::step]), sigma)
-    broad = _blur(np.ascontiguousarray(crop[::step, ::step] * beyond[::step, ::step, None]), sigma)
-    broad = broad / np.maximum(weights, 1e-3)[..., None]
+    broad = _blur(np.ascontiguousarray(small * beyond[::step, ::step, None]), sigma)
+    # Where nothing beyond the band is within the blur's reach (inside a skipping rope's loops,
+    # between a stool's legs) the normalised blur has no weight and went black: there the
+    # scene's own broad colour (outside the product) stands in, blended in as the weight fades.
+    scene = (~inside[::step, ::step]).astype(np.float32)
+    own = _blur(np.ascontiguousarray(small * scene[..., None]), sigma)
+    own /= np.maximum(_blur(scene, sigma), 1e-3)[..., None]
+    broad = (broad + _NO_WEIGHT * own) / (weights + _NO_WEIGHT)[..., None]
     broad = cv2.resize(broad, (crop.shape[1], crop.shape[0]), interpolation=cv2.INTER_LINEAR)
     # Only the band's pixels change: inside the product and beyond the band the crop stays
     # as it is, so the arithmetic runs on those pixels alone (a third of the box or less).

@@ -15,6 +15,8 @@ feathered; a confidence in 0..1; the method that found it):
   when it is one object clear of the frame's edge that the border model's mask agrees with;
 * on black low-key the pieces visibly lighter than the black that touch the mask join it
   (method "grabcut+lit"): a dark product's unlit body keeps its colours too.
+* on a flat coloured sweep, mask pixels of the sweep's own colour (inside a rope's loops,
+  between a stool's legs) go back to the scene, which the smoothing and hole filling took in.
 
 The confidence says how well the mask separates product from background (a clean border,
 a product that stands out from it, a plausible size, not bleeding off every edge). Below
@@ -47,7 +49,7 @@ __all__ = [
 ]
 
 # Stored with every computed mask; bump it when masks change, so stored ones are computed again.
-SEGMENT_VERSION = "segment-3"
+SEGMENT_VERSION = "segment-4"
 # Under this confidence the mask is not used to cut: the render falls back to whole-frame colour preservation.
 LOW_CONFIDENCE = 0.45
 # Long edge GrabCut runs at: enough for a product's outline, ~0.1 s on one core.
@@ -66,6 +68,12 @@ _SCENE_TOUCH = 0.12
 _SCENE_AGREEMENT = 0.8
 # A border lighter than this lightness (CIELAB L*) is a white or light sweep (see _grabcut).
 _LIGHT_L = 75.0
+# A border at least this saturated (median CIELAB chroma) and at most this uneven (75th
+# percentile of its distance to the background model) is a flat coloured sweep; mask pixels
+# nearer to it than this share of the product margin are the sweep seen through the product.
+_COLOURED_SWEEP_CHROMA = 15.0
+_FLAT_SWEEP_NOISE = 4.0
+_GAP_MARGIN = 0.75
 # Feather radius (Gaussian sigma) as a fraction of the long edge: ~2 px at 800 px.
 _FEATHER = 0.0025
 
@@ -357,7 +365,33 @@ def _segment_small(rgb: np.ndarray) -> tuple[np.ndarray, float, np.ndarray, floa
     border_lightness = _border_median(lightness)
     mask = _grabcut(rgb, distance, border, threshold, probable_fg, seed_fg, light_sweep=border_lightness >= _LIGHT_L)
     mask = _clean(mask)
+    flat_coloured_sweep = border_noise <= _FLAT_SWEEP_NOISE and (
+        _border_median(np.hypot(lab[..., 1], lab[..., 2])) >= _COLOURED_SWEEP_CHROMA
+    )
+    if flat_coloured_sweep:
+        mask = _without_sweep_gaps(mask, distance, threshold)
     return mask, _confidence(mask, distance, border, threshold, border_noise), lightness, border_lightness
+
+
+def _without_sweep_gaps(mask: np.ndarray, distance: np.ndarray, threshold: float) -> np.ndarray:
+    """Give the sweep seen through the product back to the scene, on a flat coloured sweep only.
+
+    GrabCut's smoothing at the working size and the hole filling take in the backdrop inside a
+    skipping rope's loops and between a stool's legs, and it kept its own colour there while
+    the rest of the backdrop was styled. On a flat coloured sweep a pixel of the sweep's own
+    colour is the sweep, so it leaves the mask. Not on a neutral sweep, where a white or black
+    product has parts of the backdrop's colour (a sole, a mouse's shell: tried, they were lost),
+    nor on a textured one (turf, wood), where the match is too loose (a football's shaded
+    underside, which reflects its turf, went too).
+    """
+    kept = mask & ~(distance < _GAP_MARGIN * threshold)
+    labels, count = ndimage.label(kept)
+    if count == 0:
+        return mask  # all of it looked like the sweep: not a product seen through, keep GrabCut's answer
+    sizes = ndimage.sum(kept, labels, index=np.arange(1, count + 1))
+    keep = np.zeros(count + 1, bool)
+    keep[1:] = sizes >= max(12.0, 0.02 * sizes.max())  # specks left between the gaps go too
+    return keep[labels]
 
 
 def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:

@@ -49,11 +49,12 @@ if TYPE_CHECKING:  # pragma: no cover
 # the edge glow taken out of the scene just outside the product.
 # "-4": backdrop light on low-key and white parts on white sweeps (segment-3 masks), and the
 # style's light held near the product's own tones.
+# "-5": segment-4 masks (a flat coloured sweep seen through the product is scene).
 ENGINE_VERSIONS: dict[str, str] = {
-    "preset": "preset-4",
-    "reference": "arbitrary-4",
-    "tone": "tone-4",
-    "enhance": "enhance-4",
+    "preset": "preset-5",
+    "reference": "arbitrary-5",
+    "tone": "tone-5",
+    "enhance": "enhance-5",
 }
 KINDS = tuple(ENGINE_VERSIONS)
 # "product_true": the scene gets the style, the product keeps its colours (the default);

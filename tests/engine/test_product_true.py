@@ -160,6 +160,50 @@ def test_the_backdrop_between_separate_products_on_white_stays_backdrop():
     assert mask.trusted and _iou(mask, pots) >= 0.85 and (mask.alpha[between] > 0.5).mean() == 0.0
 
 
+def test_a_coloured_sweep_seen_inside_a_loop_is_scene_not_product():
+    # A skipping rope on a flat purple sweep: GrabCut's smoothing and the hole filling took the
+    # purple inside its loops into the mask, so it kept its colour while the rest was styled.
+    height, width = 192, 256
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    radius = np.hypot(xx - 110, (yy - 96) * 1.3)
+    rope = (np.abs(radius - 55) < 2.5) | ((np.abs(yy - 96) < 7) & (xx > 160) & (xx < 230))
+    rgb = np.where(rope[..., None], np.array([0.95, 0.62, 0.30], np.float32), np.array([0.55, 0.25, 0.62], np.float32))
+    rgb = rgb + np.random.default_rng(4).normal(0.0, 0.004, rgb.shape)
+    mask = find_product(_image(np.clip(rgb, 0.0, 1.0).astype(np.float32)))
+    inside = radius < 45
+    assert mask.trusted and (mask.alpha[inside] > 0.5).mean() < 0.05, (mask.alpha[inside] > 0.5).mean()
+    assert (mask.alpha[rope] > 0.5).mean() >= 0.8
+
+
+def test_a_stools_backdrop_between_its_legs_is_scene():
+    # The demo's wooden stool on a light blue sweep: the old mask kept the blue between its legs
+    # (every pixel of this panel), which then showed unstyled inside a styled backdrop.
+    photo = ROOT / "demo_shop" / "fixtures" / "products" / "ruslan-bardash-351288-unsplash.jpg"
+    image = Image.open(photo).convert("RGB")
+    width, height = image.size
+    mask = find_product(image).resized(width, height)
+    panel = mask.alpha[int(0.44 * height) : int(0.56 * height), int(0.34 * width) : int(0.42 * width)]
+    leg = mask.alpha[int(0.44 * height) : int(0.60 * height), int(0.48 * width) : int(0.51 * width)]
+    seat = mask.alpha[int(0.34 * height) : int(0.38 * height), int(0.30 * width) : int(0.70 * width)]
+    assert mask.trusted and (panel > 0.5).mean() == 0.0
+    assert (leg > 0.5).mean() >= 0.95 and (seat > 0.5).mean() >= 0.95
+
+
+def test_the_scene_inside_a_products_loops_keeps_the_styles_colour():
+    # Inside a rope's loops every scene pixel is in the halo band and none beyond it within the
+    # blur's reach: the band's broad colour had no weight there and came out black.
+    height, width = 256, 256
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    radius = np.hypot(xx - 128, yy - 128)
+    rope = ((np.abs(radius - 30) < 3) | (np.abs(radius - 60) < 3) | (np.abs(radius - 90) < 3)).astype(np.float32)
+    original = np.full((height, width, 3), (0.55, 0.25, 0.62), np.float32)
+    original[rope > 0] = (0.95, 0.62, 0.30)
+    styled = np.full((height, width, 3), 0.6, np.float32)  # the style paints the scene an even light grey
+    out = compose_product_true_array(original, styled, rope)
+    inside = (radius > 36) & (radius < 54)  # between two loops, in the band all round
+    assert np.abs(out[inside] - 0.6).max() < 0.05, out[inside].min()
+
+
 def test_a_cutouts_alpha_is_its_mask():
     rgb, truth = _photo("light")
     rgba = np.dstack([rgb, truth.astype(np.float32)])
