@@ -9,7 +9,7 @@ ADDR ?= 127.0.0.1:8000
 # gunicorn processes; PostgreSQL when DATABASE_URL names it (SQLite otherwise).
 SERVE_ENV = DJANGO_DEBUG=0 DJANGO_STATIC_MANIFEST=1 DJANGO_CACHE_URL=$${DJANGO_CACHE_URL:-redis://127.0.0.1:6379/1}
 
-.PHONY: demo serve test test-oscar install browser node lint bench
+.PHONY: demo serve test test-oscar install browser node gettext lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ browser:
 	  fc-list :lang=zh family | grep -qi "wqy zen hei" || { \
 	  $(APT_INSTALL) chromium chromium-driver fonts-wqy-zenhei; }
 
+# GNU gettext: the catalogue test runs makemessages (xgettext) on a copy of the plugin.
+gettext:
+	@command -v xgettext >/dev/null && command -v msgfmt >/dev/null || { $(APT_INSTALL) gettext; }
+
 # axe-core for the accessibility tests, pinned in package.json / package-lock.json and
 # installed into ./node_modules (Selenium reads it from there; never from a CDN).
 NODE_STAMP := node_modules/.stylerec-installed
@@ -53,7 +57,7 @@ serve: install
 	$(SERVE_ENV) $(PY) manage.py collectstatic --noinput --verbosity 0
 	$(SERVE_ENV) $(PY) manage.py demo_serve --gunicorn --addr $(ADDR)
 
-test: install browser node
+test: install browser node gettext
 	$(PY) tests/check_services.py
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
