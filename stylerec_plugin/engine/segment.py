@@ -385,13 +385,9 @@ def _without_sweep_gaps(mask: np.ndarray, distance: np.ndarray, threshold: float
     underside, which reflects its turf, went too).
     """
     kept = mask & ~(distance < _GAP_MARGIN * threshold)
-    labels, count = ndimage.label(kept)
-    if count == 0:
+    if not kept.any():
         return mask  # all of it looked like the sweep: not a product seen through, keep GrabCut's answer
-    sizes = ndimage.sum(kept, labels, index=np.arange(1, count + 1))
-    keep = np.zeros(count + 1, bool)
-    keep[1:] = sizes >= max(12.0, 0.02 * sizes.max())  # specks left between the gaps go too
-    return keep[labels]
+    return _without_specks(kept, 0.02)  # specks left between the gaps go too
 
 
 def _background_distance(lab: np.ndarray, border: np.ndarray) -> np.ndarray:
@@ -490,14 +486,18 @@ def _clean(mask: np.ndarray) -> np.ndarray:
     opened = ndimage.binary_opening(mask, iterations=1)
     # Opening drops specks; a thin product (a bike frame, a cable) would go with them, so keep it then.
     mask = opened if opened.sum() >= 0.5 * mask.sum() else mask
-    labels, count = ndimage.label(mask)
-    if count == 0:
+    if not mask.any():
         return mask
+    return ndimage.binary_fill_holes(_without_specks(mask, 0.08))  # the product and its sizeable parts, not dust
+
+
+def _without_specks(mask: np.ndarray, share: float) -> np.ndarray:
+    """``mask`` without pieces under 12 px or under ``share`` of its largest piece (non-empty ``mask``)."""
+    labels, count = ndimage.label(mask)
     sizes = ndimage.sum(mask, labels, index=np.arange(1, count + 1))
     keep = np.zeros(count + 1, bool)
-    keep[1:] = sizes >= max(12.0, 0.08 * sizes.max())  # the product and its sizeable parts, not dust
-    mask = keep[labels]
-    return ndimage.binary_fill_holes(mask)
+    keep[1:] = sizes >= max(12.0, share * sizes.max())
+    return keep[labels]
 
 
 def _confidence(mask: np.ndarray, distance: np.ndarray, border: np.ndarray, threshold: float, noise: float) -> float:

@@ -188,8 +188,9 @@ class ProductPhoto(models.Model):
 
     @property
     def mask_is_trusted(self) -> bool:
-        """Whether product-true renders cut along the mask; otherwise they render the whole frame
-        with the photo's colours kept (``restyling.masks.untrusted_mask_condition``)."""
+        """Whether product-true renders cut along the mask (the engine's ``ProductMask.trusted``
+        rule on the stored confidence; an admin's mask has confidence 1); otherwise they render the
+        whole frame with the photo's colours kept (``restyling.masks.untrusted_mask_condition``)."""
         from ..engine.segment import LOW_CONFIDENCE
 
-        return self.has_current_mask and (self.mask_uploaded or (self.mask_confidence or 0.0) >= LOW_CONFIDENCE)
+        return self.has_current_mask and (self.mask_confidence or 0.0) >= LOW_CONFIDENCE

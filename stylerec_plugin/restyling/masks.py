@@ -116,11 +116,11 @@ def untrusted_mask_condition() -> Q:
     """Photos whose current mask is too doubtful to cut along (confidence under the engine's
     ``LOW_CONFIDENCE``): every product-true style renders them over the whole frame with the
     photo's colours kept, so their scene gets only the style's texture and light. An admin's
-    mask or cut-out is what styles such a photo fully."""
+    mask or cut-out (confidence 1) is what styles such a photo fully."""
     from ..engine.segment import LOW_CONFIDENCE
 
     doubtful = Q(mask_confidence__isnull=True) | Q(mask_confidence__lt=LOW_CONFIDENCE)
-    return current_mask_condition() & Q(mask_uploaded=False) & doubtful
+    return current_mask_condition() & doubtful
 
 
 def load_mask(photo: ProductPhoto | None) -> Any | None:

@@ -74,13 +74,6 @@ def current_rows(style: Style):
     )
 
 
-def low_confidence() -> float:
-    """The confidence under which the engine does not cut along a mask."""
-    from ..engine.segment import LOW_CONFIDENCE  # numpy/scipy only, no torch
-
-    return float(LOW_CONFIDENCE)
-
-
 def photos_without_a_trusted_mask() -> int:
     """Product photos that every product-true style renders over the whole frame, colours kept."""
     from .masks import untrusted_mask_condition
@@ -121,8 +114,9 @@ def style_quality(style: Style, floor: float | None) -> StyleQuality:
         report.visibly_styled_share = _share(sum(value >= floor for value in scenes), len(scenes))
     confidences = [row.mask_confidence for row in shown_rows if row.mask_confidence is not None]
     if style.render_mode == RenderMode.PRODUCT_TRUE:
-        report.whole_frame = sum(row.mask_confidence is None or row.mask_confidence < low_confidence()
-                                 for row in shown_rows)
+        from ..engine.segment import LOW_CONFIDENCE  # numpy/scipy only, no torch
+
+        report.whole_frame = sum((row.mask_confidence or 0.0) < LOW_CONFIDENCE for row in shown_rows)
     report.mean_mask_confidence = round(mean(confidences), 4) if confidences else None
     finished = report.shown + report.rejected + report.withdrawn
     report.rejected_share = _share(report.rejected + report.withdrawn, finished)
